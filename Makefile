@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make dev` runs the whole system locally, `make test` checks it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint typecheck pytest dev chat bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+dev: $(STAMP)
+	$(BIN)/bot-gateway dev
+
+chat: $(STAMP)
+	$(BIN)/bot-gateway chat
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.worker
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

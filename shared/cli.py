@@ -1,0 +1,105 @@
+"""The ``bot-gateway`` command.
+
+Each subcommand imports its implementation lazily, so ``bot-gateway check-config`` does not pay
+for aiogram or arq and a broken optional part cannot stop the others from starting.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from shared.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    name="bot-gateway",
+    help="Telegram gateway: ingest receiver, ordered arq workers, operator tools.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def settings_or_exit() -> Settings:
+    """Load settings; on a bad value print one line naming the variable and exit with status 2."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def setup_logging(settings: Settings) -> None:
+    from shared.logs import configure_logging
+
+    configure_logging(settings.app.log_level, settings.app.log_format, settings.secrets)
+
+
+@app.command("check-config")
+def check_config(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Validate the settings and print the effective values, secrets masked."""
+    settings = settings_or_exit()
+    masked = settings.masked()
+    if as_json:
+        typer.echo(json.dumps(masked, indent=2, default=str))
+        return
+    for section, values in masked.items():
+        typer.echo(f"[{section}]")
+        for name, value in values.items():
+            typer.echo(f"  {name}={value}")
+    typer.echo("configuration OK")
+
+
+@app.command("migrate")
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Upgrade the gateway's database to the latest schema (alembic upgrade head)."""
+    from shared.db.migrate import upgrade
+    from shared.settings import load_database_settings
+
+    try:
+        db = load_database_settings()
+    except SettingsError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    upgrade(db.url, revision)
+    typer.echo(f"database at {revision}")
+
+
+def _register_optional() -> None:
+    """Subcommands owned by the ingest, worker and tooling packages."""
+    import importlib
+
+    for module in (
+        "ingest.cli",
+        "workers.cli",
+        "shared.pipeline.cli",
+        "shared.fakes.cli",
+        "shared.devtools.cli",
+    ):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            # Only a subcommand whose package is absent is skipped; a broken import still fails.
+            if not exc.name or not module.startswith(exc.name):
+                raise
+            continue
+        mod.register(app)
+
+
+def main() -> None:
+    _register_optional()
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

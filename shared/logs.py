@@ -1,0 +1,152 @@
+"""Structured logging: structlog for our code, stdlib loggers (aiogram, arq, uvicorn, sqlalchemy,
+httpx) routed through the same processors, JSON in production and console output in development.
+
+Redaction is the last processor before rendering so nothing bypasses it: bot tokens (bare or inside
+Bot API URLs), JWTs, ``Authorization``-style headers and any secret value the settings hold are
+replaced in every string of the event, however deeply nested.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import structlog
+from structlog.types import EventDict, Processor, WrappedLogger
+
+__all__ = ["bind_update_context", "configure_logging", "get_logger", "redact", "register_secrets"]
+
+REDACTED = "[REDACTED]"
+_SENSITIVE_KEYS = frozenset(
+    {
+        "authorization",
+        "x-service-api-key",
+        "x-telegram-bot-api-secret-token",
+        "token",
+        "bot_token",
+        "access_token",
+        "refresh_token",
+        "jwt",
+        "password",
+        "secret",
+        "webhook_secret",
+        "service_api_key",
+        "api_key",
+    }
+)
+_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # A bot token, bare or inside https://api.telegram.org/bot<token>/method.
+    re.compile(r"\d{3,20}:[A-Za-z0-9_-]{35}"),
+    # A JWT: three base64url segments, the first one a JSON header ("eyJ").
+    re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    # Header lines as they appear inside messages or reprs.
+    re.compile(
+        r"(?i)((?:authorization|x-service-api-key|x-telegram-bot-api-secret-token)['\"]?\s*[:=]\s*"
+        r"['\"]?)(?:bearer\s+)?[^\s'\",}]+"
+    ),
+)
+_secrets: set[str] = set()
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Add exact secret values (from settings) that must never be printed."""
+    _secrets.update(v for v in values if v)
+
+
+def _scrub_str(text: str) -> str:
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    text = _PATTERNS[0].sub(REDACTED, text)
+    text = _PATTERNS[1].sub(REDACTED, text)
+    return _PATTERNS[2].sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def _scrub(value: Any, depth: int = 0) -> Any:
+    if depth > 8:
+        return value
+    if isinstance(value, str):
+        return _scrub_str(value)
+    if isinstance(value, bytes):
+        return _scrub_str(value.decode("utf-8", "replace"))
+    if isinstance(value, Mapping):
+        return {
+            k: (REDACTED if str(k).lower() in _SENSITIVE_KEYS else _scrub(v, depth + 1))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_scrub(v, depth + 1) for v in value]
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    # Arbitrary objects (URLs, exceptions, headers) are rendered to text and scrubbed as text.
+    return _scrub_str(str(value))
+
+
+def redact(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """structlog processor: scrub secrets from every key and value of the event."""
+    return {
+        key: (REDACTED if key.lower() in _SENSITIVE_KEYS else _scrub(value))
+        for key, value in event_dict.items()
+    }
+
+
+def _shared_processors() -> list[Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+    ]
+
+
+def configure_logging(
+    level: str = "INFO", fmt: str = "json", secrets: Iterable[str] = (), stream: Any = None
+) -> None:
+    """Configure structlog and the stdlib root logger once per process."""
+    register_secrets(secrets)
+    renderer: Processor
+    if fmt == "console":
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+    else:
+        renderer = structlog.processors.JSONRenderer()
+
+    structlog.configure(
+        processors=[
+            *_shared_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            # Tracebacks are rendered to text first so that redaction sees them too.
+            structlog.processors.format_exc_info,
+            redact,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # These libraries log every request at INFO; their details come through our own lines.
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    return structlog.stdlib.get_logger(name)  # type: ignore[no-any-return]
+
+
+def bind_update_context(**values: Any) -> None:
+    """Bind update_id / chat_id / user_id (and friends) for every line of the current task."""
+    structlog.contextvars.bind_contextvars(**{k: v for k, v in values.items() if v is not None})

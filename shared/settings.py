@@ -1,0 +1,319 @@
+"""The gateway's settings: read once from the environment (and an optional ``.env``), validated at start.
+
+Every value has an environment variable; no file is required.  Sections group variables by prefix
+(``TELEGRAM_*``, ``REDIS_*``, ``DATABASE_*`` …) and compose into one frozen :class:`Settings`.
+A missing or malformed value raises :class:`SettingsError` whose message names the variable and what
+is wrong but never echoes the value, so a mistyped token cannot leak through an error message.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Any, ClassVar, Literal, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "DatabaseSettings",
+    "Settings",
+    "SettingsError",
+    "load_database_settings",
+    "load_settings",
+    "mask_url",
+]
+
+TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{35}$")
+SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; ``str()`` is one line naming the variable."""
+
+
+def _check_url(value: str, schemes: tuple[str, ...], name: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in schemes:
+        raise ValueError(f"must be a URL with scheme {' or '.join(schemes)}")
+    if not parts.netloc and "host=" not in parts.query:
+        raise ValueError("must name a host")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise ValueError("has an invalid port") from None
+    return value
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced, for printing."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+class _Section(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+
+class TelegramSettings(_Section):
+    model_config = SettingsConfigDict(env_prefix="TELEGRAM_")
+
+    bot_token: SecretStr
+    use_webhook: bool = True
+    polling_timeout: int = Field(default=30, ge=0, le=50)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    api_url: str = "https://api.telegram.org"
+    set_webhook: bool = False
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    drop_pending_updates: bool = False
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, v: SecretStr) -> SecretStr:
+        if not TOKEN_RE.match(v.get_secret_value()):
+            raise ValueError("is not of the form <digits>:<35 characters of A-Z a-z 0-9 _ ->")
+        return v
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not SECRET_TOKEN_RE.match(v.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ -")
+        return v
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, v: str | None) -> str | None:
+        return None if not v else _check_url(v, ("https", "http"), "webhook_url")
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, v: str) -> str:
+        return _check_url(v, ("https", "http"), "api_url").rstrip("/")
+
+    @property
+    def bot_id(self) -> int:
+        return int(self.bot_token.get_secret_value().split(":", 1)[0])
+
+
+class RedisSection(_Section):
+    model_config = SettingsConfigDict(env_prefix="REDIS_")
+
+    url: str = "redis://127.0.0.1:6379/0"
+    fsm_ttl: int = Field(default=3600, gt=0)
+    session_ttl: int = Field(default=86400, gt=0)
+    # Every key the gateway writes starts with this, so several deployments (or test runs) can
+    # share one Redis without touching each other's data.
+    key_prefix: str = Field(default="bgw", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return _check_url(v, ("redis", "rediss", "unix", "valkey"), "url")
+
+
+class DatabaseSettings(_Section):
+    model_config = SettingsConfigDict(env_prefix="DATABASE_")
+
+    url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/bot_gateway"
+    pool_size: int = Field(default=20, ge=1)
+    max_overflow: int = Field(default=10, ge=0)
+    pool_recycle: int = Field(default=3600, ge=1)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        _check_url(v, ("postgresql+asyncpg", "postgresql", "postgres"), "url")
+        # Accept the plain libpq spelling too; the engine always needs the asyncpg driver.
+        scheme, rest = v.split("://", 1)
+        return "postgresql+asyncpg://" + rest if scheme != "postgresql+asyncpg" else v
+
+
+class ServicesSettings(_Section):
+    auth_service_url: str = "http://127.0.0.1:8101"
+    user_service_url: str = "http://127.0.0.1:8102"
+    request_service_url: str = "http://127.0.0.1:8103"
+    shift_service_url: str = "http://127.0.0.1:8104"
+    analytics_service_url: str = "http://127.0.0.1:8105"
+    service_api_key: SecretStr = SecretStr("dev-service-key")
+    service_name: str = "bot-gateway"
+
+    @field_validator(
+        "auth_service_url",
+        "user_service_url",
+        "request_service_url",
+        "shift_service_url",
+        "analytics_service_url",
+    )
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return _check_url(v, ("http", "https"), "url").rstrip("/")
+
+
+class HttpSettings(_Section):
+    model_config = SettingsConfigDict(env_prefix="HTTP_")
+
+    timeout: float = Field(default=10.0, gt=0)
+    connect_timeout: float = Field(default=2.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    breaker_threshold: int = Field(default=5, ge=1)
+    breaker_ttl: float = Field(default=30.0, gt=0)
+
+
+class AppSection(_Section):
+    environment: Literal["development", "test", "staging", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, v: Any) -> Any:
+        return v.upper() if isinstance(v, str) else v
+
+
+class IngestSettings(_Section):
+    model_config = SettingsConfigDict(env_prefix="INGEST_")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    redis_timeout: float = Field(default=2.0, gt=0)
+    record: bool = False
+    record_maxlen: int = Field(default=100_000, ge=1)
+
+
+class RateLimitSettings(_Section):
+    model_config = SettingsConfigDict(env_prefix="RATE_LIMIT_")
+
+    messages_per_minute: int = Field(default=20, ge=1)
+    messages_per_hour: int = Field(default=100, ge=1)
+    commands_per_minute: int = Field(default=5, ge=1)
+
+
+class PipelineSettings(_Section):
+    model_config = SettingsConfigDict(env_prefix="PIPELINE_")
+
+    max_attempts: int = Field(default=5, ge=1)
+    max_pending_per_chat: int = Field(default=10_000, ge=1)
+    dedup_ttl: int = Field(default=48 * 3600, ge=24 * 3600)
+    lease_ms: int = Field(default=15_000, ge=100)
+    batch_size: int = Field(default=20, ge=1)
+    batch_seconds: float = Field(default=2.0, gt=0)
+    handler_timeout: float = Field(default=20.0, gt=0)
+    reaper_grace_ms: int = Field(default=2_000, ge=0)
+
+
+class WorkerSection(_Section):
+    model_config = SettingsConfigDict(env_prefix="WORKER_")
+
+    max_jobs: int = Field(default=100, ge=1)
+    poll_delay: float = Field(default=0.05, gt=0)
+    metrics_port: int = Field(default=9101, ge=0, le=65535)
+    shutdown_wait: float = Field(default=25.0, ge=0)
+
+
+class Settings(BaseModel):
+    """Everything, composed once by :func:`load_settings` and passed down."""
+
+    model_config = {"frozen": True}
+
+    telegram: TelegramSettings
+    redis: RedisSection
+    database: DatabaseSettings
+    services: ServicesSettings
+    http: HttpSettings
+    app: AppSection
+    ingest: IngestSettings
+    rate_limit: RateLimitSettings
+    pipeline: PipelineSettings
+    worker: WorkerSection
+
+    _ENV_NAMES: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if (
+            self.app.environment == "production"
+            and self.telegram.use_webhook
+            and self.telegram.webhook_secret is None
+        ):
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_SECRET: required in production when TELEGRAM_USE_WEBHOOK=true"
+            )
+        if self.telegram.set_webhook and not self.telegram.webhook_url:
+            raise SettingsError("TELEGRAM_WEBHOOK_URL: required when TELEGRAM_SET_WEBHOOK=true")
+        return self
+
+    @cached_property
+    def secrets(self) -> tuple[str, ...]:
+        """Secret values to scrub from any log line, whatever shape they appear in."""
+        values = [
+            self.telegram.bot_token.get_secret_value(),
+            self.services.service_api_key.get_secret_value(),
+        ]
+        if self.telegram.webhook_secret is not None:
+            values.append(self.telegram.webhook_secret.get_secret_value())
+        return tuple(v for v in values if len(v) >= 6)
+
+    def masked(self) -> dict[str, dict[str, Any]]:
+        """The effective settings by section, secrets masked, as check-config prints them."""
+        out: dict[str, dict[str, Any]] = {}
+        for name in type(self).model_fields:
+            section: BaseSettings = getattr(self, name)
+            values: dict[str, Any] = {}
+            for field in type(section).model_fields:
+                value = getattr(section, field)
+                if isinstance(value, SecretStr):
+                    value = "***" if value.get_secret_value() else ""
+                elif isinstance(value, str) and "://" in value:
+                    value = mask_url(value)
+                values[_env_name(type(section), field)] = value
+            out[name] = values
+        return out
+
+
+def _env_name(section: type[BaseSettings], field: str) -> str:
+    prefix = section.model_config.get("env_prefix") or ""
+    return f"{prefix}{field}".upper()
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def _load_section(cls: type[S]) -> S:
+    try:
+        return cls()
+    except ValidationError as exc:
+        err = exc.errors(include_input=False, include_url=False)[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "is required but not set"
+        raise SettingsError(f"{_env_name(cls, field)}: {msg}") from None
+
+
+def load_database_settings() -> DatabaseSettings:
+    """Only the database section: migrations need nothing else."""
+    return _load_section(DatabaseSettings)
+
+
+def load_settings() -> Settings:
+    """Read and validate every section; raise :class:`SettingsError` on the first bad value."""
+    sections = {
+        name: _load_section(field.annotation)  # type: ignore[arg-type]
+        for name, field in Settings.model_fields.items()
+    }
+    try:
+        return Settings(**sections)
+    except ValidationError as exc:
+        # A SettingsError raised inside a validator arrives wrapped; keep its one line.
+        err = exc.errors(include_input=False, include_url=False)[0]
+        raise SettingsError(str(err["msg"]).removeprefix("Value error, ")) from None

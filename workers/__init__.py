@@ -1,0 +1,1 @@
+"""arq workers that run the bot on updates taken off the pipeline in per-chat order."""
