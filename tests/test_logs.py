@@ -1,0 +1,99 @@
+"""Logging: one pipeline for structlog and stdlib loggers, and no secret ever reaches the output."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from shared.logs import bind_update_context, configure_logging, get_logger
+
+TOKEN = "5555555555:AAH" + "x" * 32
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjMiLCJleHAiOjE3MDAwMDAwMDB9."
+    "c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+)
+API_KEY = "svc-key-0123456789"
+
+
+@pytest.fixture
+def output() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_logging("DEBUG", "json", secrets=[API_KEY], stream=stream)
+    structlog.contextvars.clear_contextvars()
+    yield stream
+    structlog.contextvars.clear_contextvars()
+    logging.getLogger().handlers.clear()
+    structlog.reset_defaults()
+
+
+def lines(stream: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines() if line]
+
+
+def test_structlog_and_stdlib_share_the_json_pipeline(output: io.StringIO) -> None:
+    bind_update_context(update_id=7, chat_id=42, user_id=None)
+    get_logger("gateway.test").info("handled", outcome="ok")
+    logging.getLogger("aiogram.event").warning("stdlib %s", "line")
+    first, second = lines(output)
+    assert first["event"] == "handled"
+    assert first["update_id"] == 7
+    assert first["chat_id"] == 42
+    assert "user_id" not in first
+    assert second["event"] == "stdlib line"
+    assert second["logger"] == "aiogram.event"
+    assert second["chat_id"] == 42
+    assert second["level"] == "warning"
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        {"event": f"bot token {TOKEN} leaked"},
+        {"event": "call", "url": f"https://api.telegram.org/bot{TOKEN}/sendMessage"},
+        {"event": "call", "headers": {"Authorization": f"Bearer {JWT}"}},
+        {"event": "call", "authorization": f"Bearer {JWT}"},
+        {"event": f"jwt in text {JWT}"},
+        {"event": "nested", "data": [{"deep": {"token_like": f"x {JWT} y"}}]},
+        {"event": f"header line Authorization: Bearer {JWT}"},
+        {"event": f"X-Service-API-Key: {API_KEY}"},
+        {"event": "configured secret", "value": f"key={API_KEY}"},
+    ],
+)
+def test_redaction_removes_every_form(output: io.StringIO, leak: dict[str, object]) -> None:
+    kwargs = dict(leak)
+    event = str(kwargs.pop("event"))
+    get_logger("t").info(event, **kwargs)
+    text = output.getvalue()
+    assert text
+    for secret in (TOKEN, JWT, API_KEY, "AAH" + "x" * 32):
+        assert secret not in text
+    assert "[REDACTED]" in text
+
+
+def test_stdlib_args_and_tracebacks_are_redacted(output: io.StringIO) -> None:
+    try:
+        raise RuntimeError(f"POST https://api.telegram.org/bot{TOKEN}/getMe failed")
+    except RuntimeError:
+        logging.getLogger("aiohttp.client").exception("request to %s", f"/bot{TOKEN}/x")
+    text = output.getvalue()
+    assert "RuntimeError" in text
+    assert TOKEN not in text
+
+
+def test_console_format_is_readable_and_redacted() -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", "console", stream=stream)
+    try:
+        get_logger("t").info("hello", token_url=f"/bot{TOKEN}/getMe")
+    finally:
+        logging.getLogger().handlers.clear()
+        structlog.reset_defaults()
+    text = stream.getvalue()
+    assert "hello" in text
+    assert not text.lstrip().startswith("{")
+    assert TOKEN not in text
