@@ -24,7 +24,7 @@ def create_redis(
     max_connections: int | None = None,
 ) -> Redis:
     """A pooled async client that survives a brief Redis restart instead of crashing the loop."""
-    return Redis.from_url(
+    client: Redis = Redis.from_url(
         normalize_redis_url(url),
         socket_timeout=socket_timeout,
         socket_connect_timeout=min(socket_timeout or 5.0, 5.0),
@@ -33,3 +33,4 @@ def create_redis(
         health_check_interval=30,
         max_connections=max_connections,
     )
+    return client

