@@ -1,0 +1,91 @@
+"""compose.yaml and the Dockerfile, checked structurally (no Docker engine on CI machines)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shared.settings import Settings, _env_name
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    return data
+
+
+def setting_names() -> set[str]:
+    names: set[str] = set()
+    for field in Settings.model_fields.values():
+        section = field.annotation
+        assert isinstance(section, type)
+        names.update(_env_name(section, f) for f in section.model_fields)
+    return names
+
+
+def test_services_and_no_obsolete_version_key() -> None:
+    data = load()
+    assert "version" not in data
+    assert {"redis", "postgres", "migrate", "ingest", "worker", "fakes"} <= set(data["services"])
+
+
+def test_stateful_services_have_healthchecks_and_dependents_wait_for_them() -> None:
+    services = load()["services"]
+    for name in ("redis", "postgres", "ingest", "worker", "fakes"):
+        assert "healthcheck" in services[name], name
+    assert services["ingest"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert services["worker"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("ingest", "worker"):
+        assert (
+            services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        )
+    assert services["migrate"]["command"] == ["migrate"]
+
+
+def test_redis_keeps_an_append_only_file() -> None:
+    command = load()["services"]["redis"]["command"]
+    assert "--appendonly" in command
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert "--appendfsync" in command
+
+
+def test_worker_scales_without_fixed_names_or_ports() -> None:
+    worker = load()["services"]["worker"]
+    assert worker["deploy"]["replicas"] == 2
+    assert "container_name" not in worker
+    assert "ports" not in worker
+    grace = int(str(worker["stop_grace_period"]).rstrip("s"))
+    assert grace > float(worker["environment"]["WORKER_SHUTDOWN_WAIT"])
+
+
+def test_fakes_only_in_their_profile() -> None:
+    services = load()["services"]
+    assert services["fakes"]["profiles"] == ["fakes"]
+    assert all("profiles" not in s for n, s in services.items() if n != "fakes")
+
+
+def test_environment_names_are_real_settings() -> None:
+    known = setting_names()
+    for name, service in load()["services"].items():
+        env = service.get("environment") or {}
+        if name in ("postgres",):
+            continue
+        unknown = set(env) - known
+        assert not unknown, (name, unknown)
+        if name in ("ingest", "worker", "migrate"):
+            assert {"REDIS_URL", "DATABASE_URL", "TELEGRAM_BOT_TOKEN"} <= set(env), name
+
+
+def test_dockerfile_is_multistage_slim_non_root_with_entrypoint() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM\s+(\S+)", text, flags=re.MULTILINE)
+    assert len(stages) >= 2
+    assert all("slim" in s for s in stages)
+    final = text.rsplit("\nFROM ", 1)[1]
+    assert "build-essential" not in final
+    assert re.search(r"^USER\s+(?!root)\w+", final, flags=re.MULTILINE)
+    assert 'ENTRYPOINT ["bot-gateway"]' in final
