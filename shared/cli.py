@@ -61,14 +61,22 @@ def migrate(
 ) -> None:
     """Upgrade the gateway's database to the latest schema (alembic upgrade head)."""
     from shared.db.migrate import upgrade
-    from shared.settings import load_database_settings
+    from shared.logs import configure_logging, get_logger
+    from shared.settings import AppSection, load_database_settings, load_section
 
     try:
         db = load_database_settings()
+        app_settings = load_section(AppSection)
     except SettingsError as exc:
         typer.echo(f"configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
-    upgrade(db.url, revision)
+    configure_logging(app_settings.log_level, app_settings.log_format)
+    try:
+        upgrade(db.url, revision)
+    except (OSError, ConnectionError) as exc:
+        get_logger("bot_gateway.migrate").error("migration_failed", error=type(exc).__name__)
+        typer.echo(f"migration failed: cannot reach the database ({type(exc).__name__})", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"database at {revision}")
 
 
