@@ -21,6 +21,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "load_database_settings",
+    "load_section",
     "load_settings",
     "mask_url",
 ]
@@ -74,6 +75,15 @@ class TelegramSettings(_Section):
     set_webhook: bool = False
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
     drop_pending_updates: bool = False
+    # Outgoing pacing, shared by all workers through Redis (``limits`` notation, moving window).
+    pace_private: str = "3 per 3 seconds"
+    pace_group: str = "20 per minute"
+    pace_global: str = "30 per second"
+    # Waits (429 retry_after or pacing) up to this long happen in the worker; longer ones hand
+    # the update back to the pipeline, which parks the chat without using up an attempt.
+    retry_after_cap: float = Field(default=5.0, ge=0)
+    api_retries: int = Field(default=3, ge=0, le=10)
+    request_timeout: float = Field(default=10.0, gt=0)
 
     @field_validator("bot_token")
     @classmethod
@@ -98,6 +108,17 @@ class TelegramSettings(_Section):
     @classmethod
     def _api_url(cls, v: str) -> str:
         return _check_url(v, ("https", "http"), "api_url").rstrip("/")
+
+    @field_validator("pace_private", "pace_group", "pace_global")
+    @classmethod
+    def _pace(cls, v: str) -> str:
+        from limits import parse
+
+        try:
+            parse(v)
+        except ValueError:
+            raise ValueError("is not a rate such as '30 per second'") from None
+        return v
 
     @property
     def bot_id(self) -> int:
@@ -166,6 +187,14 @@ class HttpSettings(_Section):
     max_retries: int = Field(default=3, ge=0, le=10)
     breaker_threshold: int = Field(default=5, ge=1)
     breaker_ttl: float = Field(default=30.0, gt=0)
+    # One client call, retries and backoff included, never takes longer than this.
+    deadline: float = Field(default=15.0, gt=0)
+    retry_wait_initial: float = Field(default=0.2, ge=0)
+    retry_wait_max: float = Field(default=2.0, ge=0)
+    # A Retry-After up to this long is waited out inside the call; a longer one goes to the caller.
+    retry_after_max: float = Field(default=5.0, ge=0)
+    max_connections: int = Field(default=100, ge=1)
+    max_keepalive_connections: int = Field(default=20, ge=0)
 
 
 class AppSection(_Section):
@@ -188,6 +217,9 @@ class IngestSettings(_Section):
     redis_timeout: float = Field(default=2.0, gt=0)
     record: bool = False
     record_maxlen: int = Field(default=100_000, ge=1)
+    # Long polling: how long the active poller's lease lives without renewal; a standby takes
+    # over about this long after the active replica dies.
+    poller_lease_seconds: float = Field(default=5.0, ge=1.0, le=60.0)
 
 
 class RateLimitSettings(_Section):
@@ -209,6 +241,17 @@ class PipelineSettings(_Section):
     batch_seconds: float = Field(default=2.0, gt=0)
     handler_timeout: float = Field(default=20.0, gt=0)
     reaper_grace_ms: int = Field(default=2_000, ge=0)
+    # Seconds before retry n+1 of a failed update (the last value repeats); JSON list in the env.
+    retry_backoff: tuple[float, ...] = Field(default=(1.0, 5.0, 30.0, 120.0), min_length=1)
+    reaper_interval: int = Field(default=5, ge=1, le=30)
+    reaper_scan_interval: int = Field(default=300, ge=1)
+
+    @field_validator("retry_backoff")
+    @classmethod
+    def _backoff(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(x < 0 for x in v):
+            raise ValueError("must be non-negative seconds")
+        return v
 
 
 class WorkerSection(_Section):
@@ -218,6 +261,16 @@ class WorkerSection(_Section):
     poll_delay: float = Field(default=0.05, gt=0)
     metrics_port: int = Field(default=9101, ge=0, le=65535)
     shutdown_wait: float = Field(default=25.0, ge=0)
+    health_check_interval: int = Field(default=10, ge=1)
+    # 0 = automatic (20 x max_jobs): must exceed the jobs in flight across all replicas.
+    queue_read_limit: int = Field(default=0, ge=0)
+    metrics_batch_size: int = Field(default=500, ge=1)
+    metrics_flush_seconds: float = Field(default=5.0, gt=0)
+    metrics_retention_days: int = Field(default=30, ge=1)
+    session_batch_size: int = Field(default=500, ge=1)
+    session_flush_seconds: float = Field(default=5.0, gt=0)
+    profile_cache_seconds: int = Field(default=30, ge=1)
+    commands_refresh_seconds: float = Field(default=60.0, gt=0)
 
 
 class Settings(BaseModel):
@@ -288,7 +341,7 @@ def _env_name(section: type[BaseSettings], field: str) -> str:
 S = TypeVar("S", bound=BaseSettings)
 
 
-def _load_section(cls: type[S]) -> S:
+def load_section(cls: type[S]) -> S:
     try:
         return cls()
     except ValidationError as exc:
@@ -302,13 +355,13 @@ def _load_section(cls: type[S]) -> S:
 
 def load_database_settings() -> DatabaseSettings:
     """Only the database section: migrations need nothing else."""
-    return _load_section(DatabaseSettings)
+    return load_section(DatabaseSettings)
 
 
 def load_settings() -> Settings:
     """Read and validate every section; raise :class:`SettingsError` on the first bad value."""
     sections = {
-        name: _load_section(field.annotation)  # type: ignore[arg-type]
+        name: load_section(field.annotation)  # type: ignore[arg-type]
         for name, field in Settings.model_fields.items()
     }
     try:
