@@ -117,4 +117,4 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 @pytest.fixture
 def key_prefix() -> str:
     """A prefix unique to one test, inside this run's key space."""
-    return f"{KEY_PREFIX}:{secrets.token_hex(3)}"
+    return f"{KEY_PREFIX}.{secrets.token_hex(3)}"

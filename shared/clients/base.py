@@ -1,0 +1,324 @@
+"""The HTTP core every service client shares: headers, retries, breaker, error mapping, decoding.
+
+One call = one logical operation (``op``, e.g. ``requests.create``), made of one or more attempts:
+
+- Each attempt runs under the service's circuit breaker and is cut at ``HTTP_TIMEOUT`` (or at what
+  is left of the call's ``HTTP_DEADLINE``, whichever is sooner).
+- Retries (at most ``HTTP_MAX_RETRIES``, via stamina) happen on connection failures (the request
+  never left), and — only for calls that are safe to repeat: GET/PUT, calls carrying an
+  ``Idempotency-Key``, and reads sent as POST — on timeouts, network errors and 502/503/504.
+  429 and ``409 idempotency_in_progress`` are retried too, the former after its ``Retry-After``
+  when that is short (``HTTP_RETRY_AFTER_MAX``), otherwise :class:`RateLimited` goes to the caller.
+  A retry is not started when its backoff would cross the deadline, so a call never outlives it.
+- Anything else is final and mapped once to the error tree in :mod:`shared.clients.errors`.
+
+Logs carry service, op, status, code, attempts and duration; never a URL, body or header value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Self, TypeVar
+
+import httpx
+import msgspec
+import stamina
+
+from shared.clients.breaker import BreakerBoard
+from shared.clients.context import current_request_id
+from shared.clients.errors import (
+    CircuitOpen,
+    IdempotencyInProgress,
+    RateLimited,
+    ServiceBadResponse,
+    ServiceError,
+    ServiceFailure,
+)
+from shared.clients.mapping import error_body, error_for, retry_after
+from shared.clients.metrics import CALL_DURATION, CALLS, RETRIES
+from shared.clients.policy import CallPolicy, build_http_client
+from shared.logs import get_logger
+from shared.settings import Settings
+
+__all__ = ["API_PREFIX", "IDEMPOTENCY_KEY_RE", "ServiceClient", "query"]
+
+T = TypeVar("T")
+log = get_logger(__name__)
+
+API_PREFIX = "/api/v1"
+IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9:._-]{1,200}$")
+_REPEATABLE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+_RETRY_STATUSES = frozenset({502, 503, 504})
+# An attempt needs at least this long to be worth starting.
+_MIN_ATTEMPT = 0.05
+
+
+def query(**values: Any) -> list[tuple[str, str | int | float | bool | None]]:
+    """Query parameters without the ``None`` ones; lists and tuples become repeated parameters."""
+    out: list[tuple[str, str | int | float | bool | None]] = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        items: Iterable[Any] = (
+            value if isinstance(value, list | tuple | set | frozenset) else [value]
+        )
+        out.extend((name, str(i).lower() if isinstance(i, bool) else i) for i in items)
+    return out
+
+
+def _body(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON body without the optional fields left at ``None``."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items() if v is not None}
+
+
+class ServiceClient:
+    """Base of the per-service clients; one instance (and one connection pool) per process."""
+
+    service: ClassVar[str]
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str,
+        service_name: str = "bot-gateway",
+        policy: CallPolicy | None = None,
+        breakers: BreakerBoard | None = None,
+    ) -> None:
+        self.policy = policy or CallPolicy()
+        self.breakers = breakers
+        self.base_url = base_url.rstrip("/")
+        self._http = build_http_client(
+            self.base_url,
+            self.policy,
+            {"X-Service-Name": service_name, "X-Service-API-Key": api_key},
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, breakers: BreakerBoard | None = None) -> Self:
+        url: str = getattr(settings.services, f"{cls.service}_service_url")
+        return cls(
+            url,
+            api_key=settings.services.service_api_key.get_secret_value(),
+            service_name=settings.services.service_name,
+            policy=CallPolicy.from_settings(settings.http),
+            breakers=breakers,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def health(self) -> bool:
+        """``GET /health`` once, no retries, no breaker: for readiness probes."""
+        try:
+            response = await self._http.get("/health", timeout=self.policy.connect_timeout)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def _call(
+        self,
+        op: str,
+        method: str,
+        path: str,
+        *,
+        result: type[T],
+        params: list[tuple[str, str | int | float | bool | None]] | None = None,
+        body: Mapping[str, Any] | None = None,
+        token: str | None = None,
+        idempotency_key: str | None = None,
+        safe: bool = False,
+    ) -> T:
+        """Make one logical call and decode its 2xx body as ``result``.
+
+        ``safe`` marks a POST that only reads (``/permissions/check``), so it may be repeated.
+        """
+        request_id = current_request_id()
+        headers = {"X-Request-ID": request_id}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        if idempotency_key is not None:
+            if not IDEMPOTENCY_KEY_RE.match(idempotency_key):
+                raise ValueError("idempotency key must be 1-200 characters of [A-Za-z0-9:._-]")
+            headers["Idempotency-Key"] = idempotency_key
+        content = None
+        if body is not None:
+            content = msgspec.json.encode(_body(body))
+            headers["Content-Type"] = "application/json"
+        request = _Attempt(method, API_PREFIX + path, params, content, headers)
+        repeatable = safe or method in _REPEATABLE_METHODS or idempotency_key is not None
+
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        deadline = started + self.policy.deadline
+        attempts = 0
+
+        def decide(exc: Exception) -> bool | float:
+            if attempts > self.policy.max_retries:
+                return False  # stamina would stop anyway; do not count or log a retry
+            wait = self._retry_wait(exc, repeatable, attempts, deadline - loop.time())
+            if wait is None:
+                return False
+            RETRIES.labels(self.service, op).inc()
+            log.info(
+                "service_retry",
+                request_id=request_id,
+                service=self.service,
+                op=op,
+                attempt=attempts,
+                wait_ms=round(wait * 1000),
+                status=getattr(exc, "status", None),
+                reason=getattr(exc, "reason", None) or getattr(exc, "code", None),
+            )
+            return wait
+
+        try:
+            async for attempt in stamina.retry_context(
+                on=decide, attempts=self.policy.max_retries + 1, timeout=None
+            ):
+                with attempt:
+                    attempts += 1
+                    response = await self._attempt(op, request, deadline - loop.time())
+            value = self._decode(op, response, result)
+        except ServiceError as exc:
+            self._log_failure(op, exc, attempts, loop.time() - started, request_id)
+            raise
+        finally:
+            CALL_DURATION.labels(self.service, op).observe(loop.time() - started)
+        log.debug(
+            "service_call",
+            request_id=request_id,
+            service=self.service,
+            op=op,
+            status=response.status_code,
+            attempts=attempts,
+            duration_ms=round((loop.time() - started) * 1000),
+        )
+        return value
+
+    def _retry_wait(
+        self, exc: Exception, repeatable: bool, attempts: int, remaining: float
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or ``None`` when ``exc`` is final."""
+        wait: float | None
+        if isinstance(exc, RateLimited):
+            wait = exc.retry_after if exc.retry_after <= self.policy.retry_after_max else None
+        elif isinstance(exc, IdempotencyInProgress):
+            wait = self.policy.backoff(attempts)
+        elif isinstance(exc, ServiceFailure):
+            if exc.reason == "connect_error":
+                pass  # the request never reached the service: safe for every method
+            elif not repeatable or (exc.status is not None and exc.status not in _RETRY_STATUSES):
+                return None
+            wait = self.policy.backoff(attempts)
+            if exc.retry_after is not None and exc.retry_after <= self.policy.retry_after_max:
+                wait = max(wait, exc.retry_after)
+        else:
+            return None
+        if wait is None or wait + _MIN_ATTEMPT > remaining:
+            return None
+        return wait
+
+    async def _attempt(self, op: str, request: _Attempt, remaining: float) -> httpx.Response:
+        if remaining < _MIN_ATTEMPT:
+            self._count(op, "timeout")
+            raise ServiceFailure(self.service, op, reason="deadline")
+        if self.breakers is None:
+            response = await self._send(op, request, remaining)
+        else:
+            try:
+                async with self.breakers.guard(self.service, op):
+                    response = await self._send(op, request, remaining)
+            except CircuitOpen:
+                self._count(op, "circuit_open")
+                raise
+        if response.status_code >= 400:
+            raise error_for(self.service, op, response)
+        return response
+
+    async def _send(self, op: str, request: _Attempt, remaining: float) -> httpx.Response:
+        """One HTTP exchange; transport failures and 5xx raise here, inside the breaker."""
+        try:
+            async with asyncio.timeout(min(self.policy.timeout, remaining)):
+                response = await self._http.request(
+                    request.method,
+                    request.path,
+                    params=request.params,
+                    content=request.content,
+                    headers=request.headers,
+                )
+        except httpx.ConnectTimeout:
+            self._count(op, "connect_error")
+            raise ServiceFailure(self.service, op, reason="connect_error") from None
+        except (TimeoutError, httpx.TimeoutException):
+            self._count(op, "timeout")
+            raise ServiceFailure(self.service, op, reason="timeout") from None
+        except httpx.ConnectError:
+            self._count(op, "connect_error")
+            raise ServiceFailure(self.service, op, reason="connect_error") from None
+        except httpx.TransportError:
+            self._count(op, "network_error")
+            raise ServiceFailure(self.service, op, reason="network_error") from None
+        self._count(op, str(response.status_code))
+        if response.status_code >= 500:
+            code = error_body(response).code
+            raise ServiceFailure(
+                self.service,
+                op,
+                response.status_code,
+                code,
+                reason="server_error",
+                retry_after=retry_after(response),
+            )
+        return response
+
+    def _count(self, op: str, status: str) -> None:
+        CALLS.labels(self.service, op, status).inc()
+
+    def _decode(self, op: str, response: httpx.Response, result: type[T]) -> T:
+        if not 200 <= response.status_code < 300:
+            raise ServiceBadResponse(self.service, op, response.status_code, "unexpected_status")
+        if result is type(None):
+            return None
+        try:
+            return msgspec.json.decode(response.content, type=result)
+        except msgspec.MsgspecError:
+            raise ServiceBadResponse(self.service, op, response.status_code, "bad_body") from None
+
+    def _log_failure(
+        self, op: str, exc: ServiceError, attempts: int, elapsed: float, request_id: str
+    ) -> None:
+        log.warning(
+            "service_call_failed",
+            request_id=request_id,
+            service=self.service,
+            op=op,
+            status=exc.status,
+            code=exc.code,
+            error=type(exc).__name__,
+            reason=getattr(exc, "reason", None),
+            attempts=attempts,
+            duration_ms=round(elapsed * 1000),
+        )
+
+
+class _Attempt:
+    """What is sent on every attempt of one call."""
+
+    __slots__ = ("content", "headers", "method", "params", "path")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        params: list[tuple[str, str | int | float | bool | None]] | None,
+        content: bytes | None,
+        headers: dict[str, str],
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.params = params
+        self.content = content
+        self.headers = headers
