@@ -70,17 +70,22 @@ def _start_postgres(data_dir: Path | None) -> tuple[str, Any]:
 
 
 def resolve_servers(
-    redis_url: str | None, postgres_url: str | None, data_dir: Path | None = None
+    redis_url: str | None,
+    postgres_url: str | None,
+    data_dir: Path | None = None,
+    *,
+    probe_local: bool = True,
 ) -> Servers:
     """Decide where Redis and PostgreSQL are, starting embedded servers when nothing answers.
 
     ``data_dir`` keeps the embedded servers' data across runs (``make dev``); without it they
-    live in temporary directories and vanish on stop (tests).
+    live in temporary directories and vanish on stop (tests). ``probe_local=False`` skips the
+    conventional local ports: the dev stack never borrows a server it was not pointed at.
     """
     handles: list[Any] = []
     if redis_url:
         r_url, r_src = redis_url, "environment"
-    elif port_open("127.0.0.1", 6379):
+    elif probe_local and port_open("127.0.0.1", 6379):
         r_url, r_src = LOCAL_REDIS_URL, "local"
     else:
         r_url, stop = _start_valkey(data_dir / "valkey" if data_dir else None)
@@ -88,7 +93,7 @@ def resolve_servers(
         handles.append(stop)
     if postgres_url:
         p_url, p_src = postgres_url, "environment"
-    elif port_open("127.0.0.1", 5432):
+    elif probe_local and port_open("127.0.0.1", 5432):
         p_url, p_src = LOCAL_POSTGRES_URL, "local"
     else:
         p_url, stop = _start_postgres(data_dir / "postgres" if data_dir else None)

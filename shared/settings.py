@@ -75,7 +75,8 @@ class TelegramSettings(_Section):
     set_webhook: bool = False
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
     drop_pending_updates: bool = False
-    # Outgoing pacing, shared by all workers through Redis (``limits`` notation, moving window).
+    # Outgoing pacing, shared by all workers through Redis (``limits`` notation, moving window;
+    # "off" disables one).
     pace_private: str = "3 per 3 seconds"
     pace_group: str = "20 per minute"
     pace_global: str = "30 per second"
@@ -91,6 +92,12 @@ class TelegramSettings(_Section):
         if not TOKEN_RE.match(v.get_secret_value()):
             raise ValueError("is not of the form <digits>:<35 characters of A-Z a-z 0-9 _ ->")
         return v
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _empty_secret(cls, v: Any) -> Any:
+        # An empty variable (compose's ``${TELEGRAM_WEBHOOK_SECRET:-}``) means "no secret".
+        return None if v == "" else v
 
     @field_validator("webhook_secret")
     @classmethod
@@ -114,10 +121,12 @@ class TelegramSettings(_Section):
     def _pace(cls, v: str) -> str:
         from limits import parse
 
+        if v.strip().lower() in ("", "off", "none", "0"):
+            return "off"
         try:
             parse(v)
         except ValueError:
-            raise ValueError("is not a rate such as '30 per second'") from None
+            raise ValueError("is not a rate such as '30 per second' (or 'off')") from None
         return v
 
     @property
@@ -260,17 +269,21 @@ class WorkerSection(_Section):
     max_jobs: int = Field(default=100, ge=1)
     poll_delay: float = Field(default=0.05, gt=0)
     metrics_port: int = Field(default=9101, ge=0, le=65535)
+    # All interfaces: Prometheus scrapes each worker container from outside.
+    metrics_host: str = "0.0.0.0"
     shutdown_wait: float = Field(default=25.0, ge=0)
     health_check_interval: int = Field(default=10, ge=1)
     # 0 = automatic (20 x max_jobs): must exceed the jobs in flight across all replicas.
     queue_read_limit: int = Field(default=0, ge=0)
     metrics_batch_size: int = Field(default=500, ge=1)
     metrics_flush_seconds: float = Field(default=5.0, gt=0)
-    metrics_retention_days: int = Field(default=30, ge=1)
+    metrics_retention_days: int = Field(default=30, ge=3)
     session_batch_size: int = Field(default=500, ge=1)
     session_flush_seconds: float = Field(default=5.0, gt=0)
     profile_cache_seconds: int = Field(default=30, ge=1)
     commands_refresh_seconds: float = Field(default=60.0, gt=0)
+    # The product promises changes of gateway-kept settings reach every worker within 30 s.
+    gateway_settings_cache_seconds: float = Field(default=10.0, ge=0, le=30)
 
 
 class Settings(BaseModel):

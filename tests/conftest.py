@@ -20,6 +20,8 @@ from redis.asyncio import Redis
 from shared.connections import create_redis
 from shared.devservers import Servers, resolve_servers
 
+pytest_plugins = ["tests.replay_plugin"]
+
 TEST_TOKEN = "123456789:" + "A" * 35
 RUN_ID = secrets.token_hex(4)
 KEY_PREFIX = f"bgwtest{RUN_ID}"

@@ -89,3 +89,65 @@ def test_dockerfile_is_multistage_slim_non_root_with_entrypoint() -> None:
     assert "build-essential" not in final
     assert re.search(r"^USER\s+(?!root)\w+", final, flags=re.MULTILINE)
     assert 'ENTRYPOINT ["bot-gateway"]' in final
+
+
+_INTERPOLATION = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
+TOKEN = "123456789:" + "A" * 35
+# The demo of README's Compose section: the fake services and the fake Bot API.
+DEMO = {
+    "TELEGRAM_BOT_TOKEN": TOKEN,
+    "TELEGRAM_API_URL": "http://fakes:8081",
+    "TELEGRAM_SET_WEBHOOK": "true",
+    "TELEGRAM_WEBHOOK_URL": "http://ingest:8080/webhook",
+    "ENVIRONMENT": "development",
+}
+
+
+def interpolate(value: Any, given: dict[str, str]) -> str:
+    """Compose's ``${VAR}``, ``${VAR:-default}`` and ``${VAR:?error}`` against ``given``."""
+
+    def one(match: re.Match[str]) -> str:
+        name, op, arg = match.groups()
+        if given.get(name):
+            return given[name]
+        if op == "?":
+            raise AssertionError(f"compose would stop: {name} is required ({arg})")
+        return arg if op == "-" else ""
+
+    return _INTERPOLATION.sub(one, str(value))
+
+
+def service_env(name: str, given: dict[str, str]) -> dict[str, str]:
+    env = load()["services"][name].get("environment") or {}
+    return {key: interpolate(value, given) for key, value in env.items()}
+
+
+def test_every_service_environment_loads_as_settings() -> None:
+    from shared.devtools.overrides import load_settings_with
+
+    production = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "a-secret"}
+    for given in (production, DEMO):
+        for name in ("migrate", "ingest", "worker", "fakes"):
+            settings = load_settings_with(service_env(name, given))
+            assert settings.redis.url == "redis://redis:6379/0", name
+    # Without a secret, production webhook mode refuses to start, naming the variable.
+    from shared.settings import SettingsError
+
+    try:
+        load_settings_with(service_env("ingest", {"TELEGRAM_BOT_TOKEN": TOKEN}))
+    except SettingsError as exc:
+        assert str(exc).startswith("TELEGRAM_WEBHOOK_SECRET")
+    else:
+        raise AssertionError("production webhook mode started without a secret")
+
+
+def test_the_fakes_profile_serves_the_bot_api_to_the_others() -> None:
+    from shared.devtools.overrides import load_settings_with
+    from shared.fakes.cli import fake_ports
+
+    fakes = load_settings_with(service_env("fakes", DEMO))
+    assert fake_ports(fakes)["telegram"] == 8081  # `bot-gateway fakes` starts the Bot API fake
+    assert "8081:8081" in load()["services"]["fakes"]["ports"]
+    ingest = load_settings_with(service_env("ingest", DEMO))
+    assert ingest.telegram.api_url == "http://fakes:8081"
+    assert ingest.services.user_service_url == "http://fakes:8102"

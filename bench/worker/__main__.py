@@ -1,0 +1,3 @@
+from bench.worker.cli import main
+
+main()

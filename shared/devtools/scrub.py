@@ -1,0 +1,147 @@
+"""Remove personal data from recorded updates while keeping them replayable.
+
+What is replaced, wherever it appears in an update (the sender, the chat, a contact, a replied-to
+or pressed-on message, chat member changes …):
+
+* user and chat ids → stand-ins, the same stand-in for the same id across the whole file (a
+  private chat keeps equal to its user's id, groups stay negative), so conversations still line up;
+* first/last names, usernames, group titles, bios → ``User 3``, ``user3``, ``Group 2`` …;
+* phone numbers → ``+99890000000N`` (same number → same stand-in);
+* message texts and captions → ``text 7`` (same text → same stand-in), except that a command
+  keeps its ``/name`` (its arguments are replaced), so the replay takes the same branches;
+* locations → one fixed point; ``entities`` are cut down to the command's own.
+
+* callback and inline query ids → ``q1``, ``q2`` … (Telegram's may embed the user's id).
+
+Kept: update and message ids, dates, callback data, the bot's keyboards, file ids, language codes.
+Free text typed on a reply-keyboard button is replaced like any text, so flows driven by reply
+keyboards take a different branch after scrubbing; commands and inline buttons replay unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+__all__ = ["Scrubber"]
+
+_NAME_FIELDS = ("first_name", "last_name", "username", "title", "bio", "description")
+_TEXT_FIELDS = ("text", "caption")
+_ID_FIELDS = ("id", "user_id")
+_FIXED_LOCATION = {"latitude": 41.311081, "longitude": 69.240562}
+
+
+class Scrubber:
+    """Stateful across one file: equal inputs get equal stand-ins."""
+
+    def __init__(self, first_user_id: int = 1_000_001) -> None:
+        self._first = first_user_id
+        self._ids: dict[int, int] = {}
+        self._texts: dict[str, str] = {}
+        self._phones: dict[str, str] = {}
+        self._queries: dict[str, str] = {}
+
+    def user_id(self, value: int) -> int:
+        """The stand-in of a user or chat id (negative ids stay negative)."""
+        magnitude = abs(value)
+        if magnitude not in self._ids:
+            self._ids[magnitude] = self._first + len(self._ids)
+        mapped = self._ids[magnitude]
+        return -mapped if value < 0 else mapped
+
+    def _number(self, value: int) -> int:
+        return self.user_id(value) - self._first + 1
+
+    def _text(self, value: str) -> str:
+        if value.startswith("/"):
+            command, _, args = value.partition(" ")
+            return command + (f" {self._text(args)}" if args else "")
+        if value not in self._texts:
+            self._texts[value] = f"text {len(self._texts) + 1}"
+        return self._texts[value]
+
+    def _opaque(self, value: str) -> str:
+        if value not in self._queries:
+            self._queries[value] = f"q{len(self._queries) + 1}"
+        return self._queries[value]
+
+    def _phone(self, value: str) -> str:
+        if value not in self._phones:
+            self._phones[value] = f"+998900{len(self._phones) + 1:06d}"
+        return self._phones[value]
+
+    def update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """A scrubbed copy of one update."""
+        scrubbed = self._walk(update, None)
+        assert isinstance(scrubbed, dict)
+        return scrubbed
+
+    def _walk(self, value: Any, key: str | None) -> Any:
+        if isinstance(value, list):
+            return [self._walk(v, key) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if key == "location":
+            return {**value, **_FIXED_LOCATION}
+        if key == "reply_markup":
+            return copy.deepcopy(value)  # the bot's own keyboards
+        person = _is_person(value)
+        out: dict[str, Any] = {}
+        for name, inner in value.items():
+            out[name] = self._field(name, inner, person, value)
+        if "text" in out and "entities" in value:
+            out["entities"] = _command_entity(out["text"], value["entities"])
+        if "caption" in out and "caption_entities" in value:
+            out["caption_entities"] = []
+        return out
+
+    def _field(self, name: str, value: Any, person: bool, parent: dict[str, Any]) -> Any:
+        if person and name in _ID_FIELDS and _is_int(value):
+            return self.user_id(value)
+        if name == "id" and isinstance(value, str):  # callback/inline query ids may embed users
+            return self._opaque(value)
+        if name == "user_id" and _is_int(value):  # a contact's user
+            return self.user_id(value)
+        if person and name in _NAME_FIELDS and isinstance(value, str):
+            return self._name(name, parent)
+        if name == "phone_number" and isinstance(value, str):
+            return self._phone(value)
+        if name in _TEXT_FIELDS and isinstance(value, str):
+            return self._text(value)
+        contact_card = "phone_number" in parent and not person
+        if contact_card and name in ("first_name", "last_name") and isinstance(value, str):
+            return f"Contact {name.split('_')[0]}"
+        if name == "vcard" and isinstance(value, str):
+            return ""
+        return self._walk(value, name)
+
+    def _name(self, field: str, parent: dict[str, Any]) -> str:
+        raw_id = parent.get("id")
+        n = self._number(raw_id) if isinstance(raw_id, int) else 0
+        if field == "first_name":
+            return f"User {n}"
+        if field == "last_name":
+            return f"Surname {n}"
+        if field == "username":
+            return f"user{n}"
+        if field == "title":
+            return f"Group {n}"
+        return f"about {n}"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_person(value: dict[str, Any]) -> bool:
+    """A User (``is_bot``) or a Chat (``type``) object; the bot itself is not personal data."""
+    if not _is_int(value.get("id")) or value.get("is_bot") is True:
+        return False
+    return "is_bot" in value or value.get("type") in ("private", "group", "supergroup", "channel")
+
+
+def _command_entity(text: Any, entities: Any) -> list[dict[str, Any]]:
+    if not isinstance(text, str) or not text.startswith("/") or not isinstance(entities, list):
+        return []
+    command = text.split(" ", 1)[0]
+    return [{"type": "bot_command", "offset": 0, "length": len(command)}]

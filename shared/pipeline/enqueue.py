@@ -1,0 +1,106 @@
+"""Enqueue for ingest: dedup + per-chat inbox + activation job, one Redis round trip per update.
+
+A result comes back only after Redis has executed the script, so every returned status except
+``FULL`` means the update is in Redis (``durable``; how durable a Redis write is depends on its
+``appendfsync`` and replication, see docs/pipeline.md).  ``FULL`` means the chat already holds
+``PIPELINE_MAX_PENDING_PER_CHAT`` pending updates and nothing was written: the receiver must not
+acknowledge the update (answer 429/503), so Telegram delivers it again later.  A Redis error
+propagates: nothing can be claimed about the write, so the receiver must not acknowledge either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from redis.asyncio import Redis
+
+from shared.logs import get_logger
+from shared.pipeline import metrics
+from shared.pipeline.envelope import Envelope, parse_envelope
+from shared.pipeline.keys import Keys
+from shared.pipeline.scripts import PipelineScripts, ScriptConfig, parse_ingest, run_batch
+from shared.settings import Settings
+
+__all__ = ["EnqueueResult", "EnqueueStatus", "Pipeline"]
+
+log = get_logger(__name__)
+
+
+class EnqueueStatus(StrEnum):
+    QUEUED = "queued"  # appended behind the chat's pending updates; an activation exists
+    SCHEDULED = "scheduled"  # appended and a new activation job written for the idle chat
+    DUPLICATE = "duplicate"  # this update_id was accepted within the dedup window; not re-added
+    FULL = "full"  # the chat's inbox is at its cap; nothing written
+
+
+@dataclass(frozen=True, slots=True)
+class EnqueueResult:
+    status: EnqueueStatus
+    update_id: int
+    ordering_key: str
+
+    @property
+    def accepted(self) -> bool:
+        """The update is (or already was) in the pipeline: the receiver may answer 200."""
+        return self.status is not EnqueueStatus.FULL
+
+    @property
+    def durable(self) -> bool:
+        """Redis confirmed the update is stored (now or by an earlier delivery)."""
+        return self.accepted
+
+
+_STATUS = {
+    "QUEUED": EnqueueStatus.QUEUED,
+    "SCHEDULED": EnqueueStatus.SCHEDULED,
+    "DUPLICATE": EnqueueStatus.DUPLICATE,
+    "FULL": EnqueueStatus.FULL,
+}
+
+
+class Pipeline:
+    """The ingest side of the pipeline for one deployment (key prefix) and bot."""
+
+    def __init__(self, redis: Redis, settings: Settings) -> None:
+        self.redis = redis
+        self.keys = Keys(settings.redis.key_prefix, settings.telegram.bot_id)
+        self.scripts = PipelineScripts(self.keys, ScriptConfig.from_settings(settings))
+
+    def _result(self, env: Envelope, reply: tuple[str, str, bool]) -> EnqueueResult:
+        status = _STATUS[reply[0]]
+        metrics.ENQUEUED.labels(status=status.value).inc()
+        if reply[2]:
+            metrics.LATE_ARRIVALS.inc()
+            log.info("late_arrival", update_id=env.update_id, ordering_key=env.ordering_key)
+        if status is EnqueueStatus.FULL:
+            log.warning("chat_inbox_full", update_id=env.update_id, ordering_key=env.ordering_key)
+        return EnqueueResult(status, env.update_id, env.ordering_key)
+
+    async def enqueue(self, raw: bytes) -> EnqueueResult:
+        """Store one raw update (one round trip). Raises InvalidUpdate before touching Redis."""
+        env = parse_envelope(raw)
+        reply = await self.scripts.ingest(self.redis, env.ordering_key, env.update_id, raw)
+        return self._result(env, reply)
+
+    async def enqueue_many(self, raws: Sequence[bytes]) -> list[EnqueueResult]:
+        """Store a batch in one round trip; every element is validated before anything is written.
+
+        Each update is its own atomic step: on a Redis error part of the batch may be stored (a
+        redelivery of those is then a DUPLICATE, never a second copy).
+        """
+        envs = [parse_envelope(raw) for raw in raws]
+        calls = [
+            self.scripts.ingest_call(env.ordering_key, env.update_id, raw)
+            for env, raw in zip(envs, raws, strict=True)
+        ]
+        replies = await run_batch(self.redis, calls)
+        return [self._result(env, parse_ingest(r)) for env, r in zip(envs, replies, strict=True)]
+
+    async def ping(self) -> bool:
+        """Redis answers (readiness probe)."""
+        try:
+            return bool(await self.redis.ping())
+        except Exception:  # the probe reports, it does not raise
+            return False

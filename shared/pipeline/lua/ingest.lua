@@ -1,0 +1,47 @@
+-- INGEST: dedup, append to the chat's inbox, and start an activation if nobody is responsible.
+-- One atomic step, so a wakeup can never be lost against the drainer's "empty => release".
+-- ARGV 7 update_id  8 raw payload  9 max pending per chat  10 mode: 'ingest' | 'requeue'
+--      11 DLQ entry id (requeue: removed in the same step)
+-- Reply: {status, epoch, late}  status QUEUED | SCHEDULED | DUPLICATE | FULL | PRESENT
+local uid, payload, max_pending, mode = ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10]
+local score = tonumber(uid)
+
+-- A score just behind `s` (for ids near 2^53 the fraction is below a double's resolution).
+local function after(s, step)
+  if s + step > s then return s + step end
+  return s + 1
+end
+
+if mode == 'requeue' then
+  -- Back at the tail, behind everything pending; never in front of the head in flight.
+  if redis.call('ZSCORE', Q, uid) then return {'PRESENT', redis.call('HGET', S, 'epoch') or '', 0} end
+  local tail = redis.call('ZRANGE', Q, -1, -1, 'WITHSCORES')
+  if tail[2] then score = after(tonumber(tail[2]), 0.001) end
+  redis.call('XDEL', DLQ, ARGV[11])
+else
+  redis.call('ZREMRANGEBYSCORE', SEEN, '-inf', '(' .. int(NOW - STATE_TTL))
+  if redis.call('ZSCORE', SEEN, uid) then
+    return {'DUPLICATE', redis.call('HGET', S, 'epoch') or '', 0}
+  end
+  if redis.call('ZCARD', Q) >= max_pending then return {'FULL', '', 0} end
+  redis.call('ZADD', SEEN, NOW, uid)
+  redis.call('PEXPIRE', SEEN, STATE_TTL)
+end
+
+-- A late arrival (Telegram delivered it after a successor was handled or started) runs next, but
+-- never ahead of the head in flight: only the lease holder removes the head.
+local late = 0
+local last, head = unpack(redis.call('HMGET', S, 'last', 'head'))
+if mode ~= 'requeue' then
+  if last and score < tonumber(last) then late = 1 end
+  if head then
+    local hs = tonumber(redis.call('ZSCORE', Q, head))
+    if hs and score < hs then score = after(hs, 0.0001); late = 1 end
+  end
+end
+
+redis.call('ZADD', Q, score, uid)
+redis.call('HSET', P, uid, payload)
+local e = redis.call('HGET', S, 'epoch')
+if not e then return {'SCHEDULED', activate(), late} end
+return {'QUEUED', e, late}

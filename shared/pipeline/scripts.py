@@ -1,0 +1,273 @@
+"""Typed calls of the per-chat Lua scripts in ``lua/`` (one atomic step each).
+
+Every script gets the same key list and leading arguments (see ``lua/_common.lua``) and takes
+``now`` explicitly: production passes ``None`` and the script reads the server clock, the model
+tests pass their own time.  Calls use EVALSHA and load the script only when Redis answers NOSCRIPT,
+so the steady state is one round trip per call; :func:`run_batch` does the same for a pipeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline as RedisPipeline
+from redis.exceptions import NoScriptError
+
+from shared.pipeline.keys import Keys
+from shared.settings import Settings
+
+__all__ = [
+    "ARQ_JOB_TTL_MS",
+    "LuaScript",
+    "PipelineScripts",
+    "ScriptConfig",
+    "Step",
+    "run_batch",
+]
+
+# arq's default job-key lifetime (expires_extra_ms); activation jobs hand off before it runs out.
+ARQ_JOB_TTL_MS = 86_400_000
+WAKE_CAP = 64
+
+
+def _source(name: str) -> str:
+    return (resources.files("shared.pipeline") / "lua" / name).read_text(encoding="utf-8")
+
+
+class LuaScript:
+    """One script, addressed by SHA1, loaded on demand."""
+
+    def __init__(self, name: str, *, prelude: bool = True) -> None:
+        self.name = name
+        body = _source(f"{name}.lua")
+        self.source = (_source("_common.lua") + "\n" + body) if prelude else body
+        self.sha = hashlib.sha1(self.source.encode(), usedforsecurity=False).hexdigest()
+
+    async def __call__(self, client: Redis, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        try:
+            return await client.evalsha(self.sha, len(keys), *keys, *args)  # type: ignore[misc]
+        except NoScriptError:
+            await client.script_load(self.source)
+            return await client.evalsha(self.sha, len(keys), *keys, *args)  # type: ignore[misc]
+
+    def queue(self, pipe: RedisPipeline, keys: Sequence[str], args: Sequence[Any]) -> None:
+        pipe.evalsha(self.sha, len(keys), *keys, *args)
+
+
+async def run_batch(
+    client: Redis, calls: Sequence[tuple[LuaScript, Sequence[str], Sequence[Any]]]
+) -> list[Any]:
+    """Run many script calls in one round trip (non-transactional pipeline).
+
+    Calls that met NOSCRIPT are retried after loading, and only those: each call is atomic on
+    its own, and a call that failed with NOSCRIPT did nothing.
+    """
+    if not calls:
+        return []
+    async with client.pipeline(transaction=False) as pipe:
+        for script, keys, args in calls:
+            script.queue(pipe, keys, args)
+        results: list[Any] = await pipe.execute(raise_on_error=False)
+    missing = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
+    if missing:
+        for script in {calls[i][0] for i in missing}:
+            await client.script_load(script.source)
+        async with client.pipeline(transaction=False) as pipe:
+            for i in missing:
+                script, keys, args = calls[i]
+                script.queue(pipe, keys, args)
+            retried: list[Any] = await pipe.execute(raise_on_error=False)
+        for i, value in zip(missing, retried, strict=True):
+            results[i] = value
+    for r in results:
+        if isinstance(r, Exception):
+            raise r
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptConfig:
+    """The numbers the scripts need, from settings (tests build their own)."""
+
+    lease_ms: int = 15_000
+    max_attempts: int = 5
+    max_pending: int = 10_000
+    dedup_ttl_ms: int = 48 * 3600 * 1000
+    grace_ms: int = 2_000
+    job_ttl_ms: int = ARQ_JOB_TTL_MS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ScriptConfig:
+        p = settings.pipeline
+        return cls(
+            lease_ms=p.lease_ms,
+            max_attempts=p.max_attempts,
+            max_pending=p.max_pending_per_chat,
+            dedup_ttl_ms=p.dedup_ttl * 1000,
+            grace_ms=p.reaper_grace_ms,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What a claim/next step told the drainer to do.
+
+    ``kind``: ITEM (run ``uid``), RELEASED (inbox empty, chat idle), YIELD (lease given up, the
+    job goes back to the queue), LOST (fenced out), STALE (an old activation), BUSY / WAIT
+    (come back in ``wait_ms``), HANDOFF (the activation moved to a fresh job, ``epoch``).
+    """
+
+    kind: str
+    uid: int = 0
+    payload: bytes = b""
+    attempt: int = 0
+    seen_ms: int | None = None
+    now_ms: int = 0
+    dead: int = 0
+    wait_ms: int = 0
+    epoch: str = ""
+
+
+def _s(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def parse_step(reply: list[Any]) -> Step:
+    kind = _s(reply[0])
+    if kind in ("BUSY", "WAIT"):
+        return Step(kind, wait_ms=int(reply[1]))
+    if kind == "HANDOFF":
+        return Step(kind, epoch=_s(reply[1]))
+    if kind == "STALE":
+        return Step(kind)
+    uid = _s(reply[1])
+    seen = _s(reply[4])
+    payload = reply[2]
+    return Step(
+        kind,
+        uid=int(uid) if uid else 0,
+        payload=payload if isinstance(payload, bytes) else str(payload).encode(),
+        attempt=int(reply[3]),
+        seen_ms=int(float(seen)) if seen else None,
+        now_ms=int(reply[5]),
+        dead=int(reply[6]),
+    )
+
+
+def _now(now: int | None) -> str:
+    return "" if now is None else str(int(now))
+
+
+class PipelineScripts:
+    """The per-chat state machine's steps for one deployment (key prefix and bot)."""
+
+    ingest_script = LuaScript("ingest")
+    claim_script = LuaScript("claim")
+    next_script = LuaScript("next")
+    heartbeat_script = LuaScript("heartbeat")
+    reap_script = LuaScript("reap")
+
+    def __init__(self, keys: Keys, config: ScriptConfig) -> None:
+        self.keys = keys
+        self.config = config
+
+    def chat_keys(self, ck: str) -> list[str]:
+        k = self.keys
+        return [*k.chat(ck), k.active, k.dlq, k.queue, k.wake]
+
+    def common_args(self, ck: str, now: int | None) -> list[Any]:
+        c = self.config
+        return [_now(now), ck, self.keys.job_id_base, c.job_ttl_ms, WAKE_CAP, c.dedup_ttl_ms]
+
+    def ingest_call(
+        self, ck: str, uid: int, payload: bytes, now: int | None = None
+    ) -> tuple[LuaScript, list[str], list[Any]]:
+        args = [*self.common_args(ck, now), uid, payload, self.config.max_pending, "ingest", ""]
+        return self.ingest_script, self.chat_keys(ck), args
+
+    async def ingest(
+        self, client: Redis, ck: str, uid: int, payload: bytes, now: int | None = None
+    ) -> tuple[str, str, bool]:
+        """``(status, epoch, late)``; status QUEUED, SCHEDULED, DUPLICATE or FULL."""
+        script, keys, args = self.ingest_call(ck, uid, payload, now)
+        return parse_ingest(await script(client, keys, args))
+
+    async def requeue(
+        self,
+        client: Redis,
+        ck: str,
+        uid: int,
+        payload: bytes,
+        dlq_id: str,
+        now: int | None = None,
+    ) -> tuple[str, str]:
+        """Put a dead letter back at its chat's tail and drop its DLQ entry, atomically.
+
+        ``(status, epoch)``; status QUEUED, SCHEDULED or PRESENT (already pending: nothing done).
+        """
+        args = [*self.common_args(ck, now), uid, payload, 0, "requeue", dlq_id]
+        status, epoch, _ = parse_ingest(await self.ingest_script(client, self.chat_keys(ck), args))
+        return status, epoch
+
+    async def claim(
+        self,
+        client: Redis,
+        ck: str,
+        epoch: str,
+        token: str,
+        *,
+        handoff: bool = False,
+        now: int | None = None,
+    ) -> Step:
+        c = self.config
+        args = [*self.common_args(ck, now), epoch, token, c.lease_ms, c.max_attempts]
+        args.append("1" if handoff else "0")
+        return parse_step(await self.claim_script(client, self.chat_keys(ck), args))
+
+    async def next(
+        self,
+        client: Redis,
+        ck: str,
+        epoch: str,
+        token: str,
+        uid: int,
+        outcome: str,
+        *,
+        error: str = "",
+        yield_: bool = False,
+        hold_ms: int = 0,
+        now: int | None = None,
+    ) -> Step:
+        """Settle ``uid``: outcome ``ok``, ``fail``, ``dead`` or ``defer`` (see next.lua)."""
+        c = self.config
+        args = [*self.common_args(ck, now), epoch, token, c.lease_ms, c.max_attempts, uid]
+        args += [outcome, error, "1" if yield_ else "0", max(0, int(hold_ms))]
+        return parse_step(await self.next_script(client, self.chat_keys(ck), args))
+
+    async def heartbeat(
+        self, client: Redis, ck: str, epoch: str, token: str, *, now: int | None = None
+    ) -> bool:
+        args = [*self.common_args(ck, now), epoch, token, self.config.lease_ms]
+        return bool(await self.heartbeat_script(client, self.chat_keys(ck), args))
+
+    def reap_call(self, ck: str, now: int | None = None) -> tuple[LuaScript, list[str], list[Any]]:
+        c = self.config
+        args = [*self.common_args(ck, now), c.grace_ms, c.lease_ms]
+        return self.reap_script, self.chat_keys(ck), args
+
+    async def reap(self, client: Redis, ck: str, *, now: int | None = None) -> tuple[str, str]:
+        script, keys, args = self.reap_call(ck, now)
+        return parse_reap(await script(client, keys, args))
+
+
+def parse_ingest(reply: list[Any]) -> tuple[str, str, bool]:
+    return _s(reply[0]), _s(reply[1]), bool(int(reply[2]))
+
+
+def parse_reap(reply: list[Any]) -> tuple[str, str]:
+    return _s(reply[0]), _s(reply[1])

@@ -1,0 +1,1 @@
+"""Transcripts and test helpers of the common and onboarding features."""

@@ -1,0 +1,1 @@
+"""Transcripts and helpers of the staff features (executor, shifts, admin)."""

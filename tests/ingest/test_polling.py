@@ -1,0 +1,152 @@
+"""Long polling against the fake Bot API, in this process: store first, confirm after."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+from redis.asyncio import Redis
+
+from ingest.bot_api import InvalidToken
+from ingest.poller import Backoff
+from ingest.update_types import ALLOWED_UPDATES
+from shared.settings import Settings
+from tests.ingest.conftest import eventually, metric
+from tests.ingest.polling import (
+    fake_telegram,
+    polling_settings,
+    running_poller,
+    sample,
+    stored_update,
+)
+
+POLLS = "bot_gateway_ingest_poll_requests_total"
+
+
+async def test_polled_updates_are_stored_then_confirmed(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, redis: Redis
+) -> None:
+    async with fake_telegram() as (url, state, monitor):
+        config = polling_settings(monkeypatch, url)
+        aziz, dilnoza = state.user(2001, "Aziz", "uz"), state.user(2002, "Дильноза", "ru")
+        first = [aziz.send_text(None, "salom"), dilnoza.send_text(None, "Привет")]
+        async with running_poller(config) as (poller, _, metrics):
+            for sent in first:
+                await state.wait_until_consumed(sent["update_id"])
+                assert await stored_update(redis, config, sent)
+            later = aziz.send_command("start")
+            await state.wait_until_consumed(later["update_id"])
+            assert await stored_update(redis, config, later)
+            assert poller.role == "active"
+            assert poller.offset == later["update_id"] + 1
+            text = metrics.render()[0].decode()
+        calls = [c for c in state.calls if c.method in ("deleteWebhook", "getUpdates")]
+    assert calls[0].method == "deleteWebhook"
+    assert sum(c.method == "deleteWebhook" for c in calls) == 1
+    polls = [c for c in calls if c.method == "getUpdates"]
+    assert polls[0].params["limit"] == 100
+    assert polls[0].params["timeout"] == config.telegram.polling_timeout
+    assert polls[0].params["allowed_updates"] == list(ALLOWED_UPDATES)
+    assert monitor.max_active == 1
+    assert metric(text, "bot_gateway_ingest_updates_received_total", source="polling") == 3
+    assert metric(text, "bot_gateway_ingest_poller_lease_acquired_total") == 1
+
+
+async def test_rate_limit_waits_retry_after(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, redis: Redis
+) -> None:
+    async with fake_telegram() as (url, state, _):
+        config = polling_settings(monkeypatch, url)
+        state.flood(1, retry_after=1, method="getUpdates")
+        async with running_poller(config) as (_, _, metrics):
+            sent = state.user(2003).send_text(None, "hello")
+            await state.wait_until_consumed(sent["update_id"], timeout=10)
+            assert await stored_update(redis, config, sent)
+        polls = state.calls_to("getUpdates")
+        text = metrics.render()[0].decode()
+    assert polls[0].status == 429
+    assert polls[1].time - polls[0].time >= 0.95
+    assert metric(text, POLLS, method="getUpdates", outcome="rate_limited") == 1
+
+
+async def test_server_errors_back_off_exponentially_then_recover(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, redis: Redis
+) -> None:
+    async with fake_telegram() as (url, state, _):
+        config = polling_settings(monkeypatch, url)
+        state.fail_next(4, 502, "Bad Gateway", method="getUpdates")
+        sent = state.user(2004).send_text(None, "hello")
+        async with running_poller(config) as (_, _, metrics):
+            await state.wait_until_consumed(sent["update_id"], timeout=10)
+            assert await stored_update(redis, config, sent)
+        polls = state.calls_to("getUpdates")
+        text = metrics.render()[0].decode()
+    assert [p.status for p in polls[:5]] == [502, 502, 502, 502, 200]
+    gaps = [b.time - a.time for a, b in itertools.pairwise(polls[:5])]
+    # base 0.05 s doubling, jittered ×[0.5, 1]: the fourth wait is always longer than the first.
+    assert gaps[3] > gaps[0]
+    assert metric(text, POLLS, method="getUpdates", outcome="server_error") == 4
+
+
+async def test_unreachable_api_is_retried(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    from shared.fakes.serve import free_port
+
+    config = polling_settings(monkeypatch, f"http://127.0.0.1:{free_port()}")
+    async with running_poller(config) as (poller, task, metrics):
+        await eventually(
+            lambda: sample(metrics, POLLS, method="deleteWebhook", outcome="network_error") >= 3,
+            what="retries",
+        )
+        assert poller.role == "active"
+        assert not task.done()
+
+
+async def test_bad_token_ends_the_poller(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    async with fake_telegram(tokens={"987654321:" + "Z" * 35}) as (url, _, _):
+        config = polling_settings(monkeypatch, url)
+        async with running_poller(config) as (_, task, _):
+            with pytest.raises(InvalidToken) as caught:
+                await asyncio.wait_for(task, 10)
+    assert config.telegram.bot_token.get_secret_value() not in str(caught.value)
+    assert "401" in str(caught.value)
+
+
+async def test_full_chat_holds_the_offset_at_the_refused_update(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, redis: Redis
+) -> None:
+    async with fake_telegram() as (url, state, _):
+        config = polling_settings(monkeypatch, url, PIPELINE_MAX_PENDING_PER_CHAT="1")
+        busy, other = state.user(2005), state.user(2006)
+        first = busy.send_text(None, "one")
+        refused = busy.send_text(None, "two")
+        after = other.send_text(None, "three")
+        async with running_poller(config) as (poller, _, metrics):
+            await state.wait_until_consumed(first["update_id"])
+            await eventually(
+                lambda: sample(metrics, "bot_gateway_ingest_updates_full_total", source="polling"),
+                what="a refusal",
+            )
+            # Confirmed up to the refused update, never past it: Telegram keeps it (and what
+            # follows it) for a later getUpdates.
+            assert state.updates.is_pending(refused["update_id"])
+            assert state.updates.is_pending(after["update_id"])
+            assert poller.offset == refused["update_id"]
+            assert await stored_update(redis, config, first)
+            assert not await stored_update(redis, config, refused)
+            # The update behind the refused one is stored already; its redelivery is a duplicate.
+            assert await stored_update(redis, config, after)
+
+
+def test_backoff_doubles_with_jitter_up_to_the_cap() -> None:
+    backoff = Backoff(base=1.0, cap=8.0)
+    delays = [backoff.next_delay() for _ in range(7)]
+    for n, delay in enumerate(delays):
+        ceiling = min(8.0, 2.0**n)
+        assert ceiling / 2 <= delay <= ceiling
+    backoff.reset()
+    assert backoff.next_delay() <= 1.0

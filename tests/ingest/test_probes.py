@@ -1,0 +1,46 @@
+"""/health, /ready and /metrics."""
+
+from __future__ import annotations
+
+import os
+
+from ingest.app import SERVICE, service_version
+from tests.ingest.conftest import Receiver, metric, update
+
+
+async def test_health_reports_service_version_and_redis(receiver: Receiver) -> None:
+    response = await receiver.client.get(f"{receiver.url}/health")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body == {
+        "status": "ok",
+        "service": SERVICE,
+        "version": service_version(),
+        "mode": "webhook",
+        "redis": "up",
+        "draining": False,
+        "pid": os.getpid(),
+    }
+
+
+async def test_ready_while_redis_answers_and_not_while_draining(receiver: Receiver) -> None:
+    response = await receiver.client.get(f"{receiver.url}/ready")
+    assert (response.status_code, response.json()) == (200, {"status": "ready", "redis": "up"})
+    receiver.app.draining = True
+    response = await receiver.client.get(f"{receiver.url}/ready")
+    assert (response.status_code, response.json()["status"]) == (503, "draining")
+
+
+async def test_metrics_exposition(receiver: Receiver) -> None:
+    await receiver.post(update(1, chat_id=42))
+    await receiver.post(b"nope")
+    response = await receiver.client.get(f"{receiver.url}/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    text = response.text
+    assert "# TYPE bot_gateway_ingest_enqueue_seconds histogram" in text
+    assert metric(text, "bot_gateway_ingest_updates_received_total", source="webhook") == 1
+    assert metric(text, "bot_gateway_ingest_updates_rejected_total", reason="not_json") == 1
+    # The pipeline's own counters (process-wide registry) are exposed too.
+    assert "bot_gateway_pipeline_enqueued_total" in text

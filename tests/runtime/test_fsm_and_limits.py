@@ -1,0 +1,74 @@
+"""The prefetched FSM copy and the all-or-nothing moving windows, on real Redis."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
+
+from shared.settings import RateLimitSettings
+from workers.middlewares.ratelimit import UserRateLimiter
+from workers.runtime.fsm import PrefetchingRedisStorage, prefetched_fsm
+
+
+def storage_for(redis, prefix: str) -> PrefetchingRedisStorage:
+    builder = DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_bot_id=True)
+    return PrefetchingRedisStorage(redis, key_builder=builder, state_ttl=60, data_ttl=60)
+
+
+async def test_the_updates_fsm_is_served_from_the_copy_and_written_through(
+    redis, prefix: str
+) -> None:
+    storage = storage_for(redis, prefix)
+    mine = StorageKey(bot_id=1, chat_id=10, user_id=10)
+    other = StorageKey(bot_id=1, chat_id=11, user_id=11)
+    await storage.set_state(mine, "form:step1")
+    await storage.set_data(mine, {"draft": 1})
+    await storage.set_data(other, {"x": 2})
+
+    async with redis.pipeline(transaction=False) as pipe:
+        storage.queue_reads(pipe, mine)
+        state, data = await pipe.execute()
+    token = storage.remember(mine, state, data)
+    try:
+        # The copy answers (Redis is not asked: a change made behind its back stays unseen).
+        await redis.set(storage.key_builder.build(mine, "data"), b'{"draft": 99}')
+        assert await storage.get_state(mine) == "form:step1"
+        assert await storage.get_data(mine) == {"draft": 1}
+        copy = await storage.get_data(mine)
+        copy["draft"] = 5  # callers get a fresh dict every time
+        assert await storage.get_data(mine) == {"draft": 1}
+        # Writes go to Redis (with the TTL) and refresh the copy.
+        await storage.update_data(mine, {"step": 2})
+        assert await storage.get_data(mine) == {"draft": 1, "step": 2}
+        assert (
+            await redis.get(storage.key_builder.build(mine, "data")) == b'{"draft": 1, "step": 2}'
+        )
+        assert 0 < await redis.ttl(storage.key_builder.build(mine, "data")) <= 60
+        await storage.set_state(mine, None)
+        assert await storage.get_state(mine) is None
+        assert await redis.get(storage.key_builder.build(mine, "state")) is None
+        # Another key is read from Redis.
+        assert await storage.get_data(other) == {"x": 2}
+    finally:
+        prefetched_fsm.reset(token)
+    assert prefetched_fsm.get() is None
+    assert await storage.get_data(mine) == {"draft": 1, "step": 2}
+
+
+async def test_refused_hits_leave_no_trace_in_any_window(redis, prefix: str) -> None:
+    settings = RateLimitSettings(messages_per_minute=2, messages_per_hour=3, commands_per_minute=1)
+    limiter = UserRateLimiter(redis, settings, key_prefix=prefix, bot_id=1)
+    user = secrets.randbelow(10**9)
+    assert await limiter.check(user, is_command=False) is None
+    assert await limiter.check(user, is_command=True) is None
+    refused = await limiter.check(user, is_command=False)
+    assert refused is not None and refused[0] == "messages_per_minute"
+    assert 55 < refused[1] <= 60
+    command = await limiter.check(user, is_command=True)
+    assert command is not None and command[0] == "messages_per_minute"
+    # Only the two granted hits were recorded: the hour window still has room for one more.
+    hour = f"{prefix}:ratelimit:1:{user}:h"
+    assert await redis.llen(hour) == 2
+    assert await redis.llen(f"{prefix}:ratelimit:1:{user}:c") == 1
+    assert 3500 < await redis.ttl(hour) <= 3600

@@ -1,0 +1,1 @@
+"""Manager and admin tools: request lists and actions, /users, /analytics, /settings."""

@@ -1,0 +1,244 @@
+"""Callback data of the manager's and admin's tools (all ≤ 64 bytes packed).
+
+Manager requests: ``mrl:<tab>:<page>`` a list, ``mrv:<number>:<tab>:<page>`` a card,
+``mra:<number>:<version>:<act>`` an action, ``mrg:<number>:<version>:<spec>`` assign to a group,
+``mrp:<number>:<version>:<page>`` the executor picker, ``mre:<number>:<version>:<user>`` assign.
+Users: the list's view (status, role, page, search key) travels packed in ``ctx`` as
+``<status>.<role>.<page>.<key>`` (``-`` = no filter, ``key``: the ``inline_keyboard_cache`` row
+holding the search text); ``usl:<ctx>`` a list, ``usq:<ctx>`` search, ``usv:<user>:<ctx>`` a card,
+``usa:<user>:<act>:<ctx>`` an action, ``usj:<user>:<apartment>:<ctx>`` reject a link,
+``usr``/``urs:<user>:<mask>:<ctx>`` roles shown/saved, ``uss``/``uzs:<user>:<mask>:<ctx>``
+specializations shown/saved. Invites: ``ivn``, ``ivs:<role>:<mask>``, ``ivt:<role>:<mask>``,
+``ivh:<role>:<mask>:<hours>``. Analytics ``an:<days>``; settings ``gs:<act>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from typing import Any, Final, Literal
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+__all__ = [
+    "ROLE_ORDER",
+    "SPEC_ORDER",
+    "TABS",
+    "AnalyticsCB",
+    "AssignExecutorCB",
+    "AssignGroupCB",
+    "ExecutorsCB",
+    "InviteHoursCB",
+    "InviteNewCB",
+    "InviteSpecsCB",
+    "InviteTimeCB",
+    "ListView",
+    "ManagerActionCB",
+    "RejectLinkCB",
+    "RequestCardCB",
+    "RequestListCB",
+    "RolesCB",
+    "RolesSaveCB",
+    "SearchCB",
+    "SettingsCB",
+    "SpecsCB",
+    "SpecsSaveCB",
+    "UserActionCB",
+    "UserCardCB",
+    "UsersCB",
+    "btn",
+    "from_mask",
+    "markup",
+    "to_mask",
+]
+
+# List tabs: code → request status.
+TABS: Final[dict[str, str]] = {
+    "n": "new",
+    "d": "done",
+    "r": "returned",
+    "p": "purchase",
+    "c": "clarification",
+}
+ROLE_ORDER: Final = ("applicant", "executor", "manager", "admin")
+SPEC_ORDER: Final = (
+    "electrician",
+    "plumber",
+    "heating",
+    "ventilation",
+    "elevator",
+    "cleaning",
+    "security",
+    "landscaping",
+    "repair",
+)
+ManagerAct = Literal["cnf", "acc", "grp", "exe", "rtw", "clr", "cnl"]
+UserAct = Literal["apr", "blk", "bly", "ubl", "uby"]
+SettingsAct = Literal["lru", "luz", "mon", "mof", "mru", "muz", "sup"]
+
+
+class RequestListCB(CallbackData, prefix="mrl"):
+    tab: str = "n"
+    page: int = 1
+
+
+class RequestCardCB(CallbackData, prefix="mrv"):
+    number: str
+    tab: str = "n"
+    page: int = 1
+
+
+class ManagerActionCB(CallbackData, prefix="mra"):
+    number: str
+    version: int
+    act: ManagerAct
+
+
+class AssignGroupCB(CallbackData, prefix="mrg"):
+    number: str
+    version: int
+    spec: str
+
+
+class ExecutorsCB(CallbackData, prefix="mrp"):
+    number: str
+    version: int
+    page: int = 1
+
+
+class AssignExecutorCB(CallbackData, prefix="mre"):
+    number: str
+    version: int
+    user_id: int
+
+
+class UsersCB(CallbackData, prefix="usl"):
+    ctx: str = "p.-.1."
+
+
+class SearchCB(CallbackData, prefix="usq"):
+    """Ask for a search text; the list's filters stay."""
+
+    ctx: str = "p.-.1."
+
+
+class UserCardCB(CallbackData, prefix="usv"):
+    user_id: int
+    ctx: str = "p.-.1."
+
+
+class UserActionCB(CallbackData, prefix="usa"):
+    user_id: int
+    act: UserAct
+    ctx: str = "p.-.1."
+
+
+class RejectLinkCB(CallbackData, prefix="usj"):
+    user_id: int
+    apartment_id: int
+    ctx: str = "p.-.1."
+
+
+class RolesCB(CallbackData, prefix="usr"):
+    user_id: int
+    mask: int
+    ctx: str = "p.-.1."
+
+
+class RolesSaveCB(CallbackData, prefix="urs"):
+    user_id: int
+    mask: int
+    ctx: str = "p.-.1."
+
+
+class SpecsCB(CallbackData, prefix="uss"):
+    user_id: int
+    mask: int
+    ctx: str = "p.-.1."
+
+
+class SpecsSaveCB(CallbackData, prefix="uzs"):
+    user_id: int
+    mask: int
+    ctx: str = "p.-.1."
+
+
+class InviteNewCB(CallbackData, prefix="ivn"):
+    pass
+
+
+class InviteSpecsCB(CallbackData, prefix="ivs"):
+    role: str
+    mask: int = 0
+
+
+class InviteTimeCB(CallbackData, prefix="ivt"):
+    role: str
+    mask: int = 0
+
+
+class InviteHoursCB(CallbackData, prefix="ivh"):
+    role: str
+    mask: int
+    hours: int
+
+
+class AnalyticsCB(CallbackData, prefix="an"):
+    days: int
+
+
+class SettingsCB(CallbackData, prefix="gs"):
+    act: SettingsAct
+
+
+_STATUS_CODES: Final = {"p": "pending", "a": "approved", "b": "blocked", "-": None}
+_ROLE_CODES: Final = {
+    "ap": "applicant",
+    "ex": "executor",
+    "mg": "manager",
+    "ad": "admin",
+    "-": None,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListView:
+    """Where a /users list stands: filters, page and the cache key of the search text."""
+
+    status: str | None = "pending"
+    role: str | None = None
+    page: int = 1
+    key: str = ""
+
+    def pack(self) -> str:
+        status = next(k for k, v in _STATUS_CODES.items() if v == self.status)
+        role = next(k for k, v in _ROLE_CODES.items() if v == self.role)
+        return f"{status}.{role}.{self.page}.{self.key}"
+
+    @classmethod
+    def unpack(cls, value: str) -> ListView:
+        """Raises ``ValueError`` for anything a button of ours never carried."""
+        status, role, page, key = value.split(".", 3)
+        if status not in _STATUS_CODES or role not in _ROLE_CODES or len(key) > 16:
+            raise ValueError("not a list view")
+        return cls(_STATUS_CODES[status], _ROLE_CODES[role], max(1, int(page)), key)
+
+    def with_(self, **changes: Any) -> ListView:
+        return replace(self, **changes)
+
+
+def to_mask(chosen: Collection[str], order: tuple[str, ...]) -> int:
+    return sum(1 << i for i, key in enumerate(order) if key in chosen)
+
+
+def from_mask(mask: int, order: tuple[str, ...]) -> list[str]:
+    return [key for i, key in enumerate(order) if mask >> i & 1]
+
+
+def btn(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])

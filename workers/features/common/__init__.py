@@ -1,0 +1,1 @@
+"""Common commands: /help, /menu, /language, /cancel, Switch role, Profile, maintenance gate."""

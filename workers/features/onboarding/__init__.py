@@ -1,0 +1,1 @@
+"""Onboarding: /start (with ``join_<token>`` invites), resident or employee, phone, apartment."""

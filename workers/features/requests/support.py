@@ -1,0 +1,45 @@
+"""Small helpers the handlers share: the support contact, the chat a callback belongs to, and
+starting over when a flow's state has lost its draft."""
+
+from __future__ import annotations
+
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from shared.clients import ServiceClients
+from shared.logs import get_logger
+from workers.features import ui
+from workers.features.admin.gateway_settings import GatewaySettingsStore
+from workers.features.requests import texts
+from workers.middlewares.auth import AuthContext
+
+__all__ = ["chat_of", "flow_lost", "support_contact"]
+
+log = get_logger(__name__)
+
+
+async def support_contact(store: GatewaySettingsStore | None) -> str | None:
+    """The admin's support contact for apologies, or ``None`` (unset, or unreadable now)."""
+    if store is None:
+        return None
+    try:
+        current = await store.get()
+    except Exception as exc:  # a convenience: an apology goes out without it
+        log.warning("support_contact_unavailable", error=type(exc).__name__)
+        return None
+    return current.support_contact or None
+
+
+def chat_of(query: CallbackQuery) -> int:
+    """The chat of the pressed message (the user's private chat when it is unknown)."""
+    message = query.message
+    return message.chat.id if message is not None else query.from_user.id
+
+
+async def flow_lost(
+    message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
+) -> None:
+    """A flow's state without its draft (the data expired or does not parse): start over."""
+    log.warning("flow_draft_missing", state=await state.get_state())
+    await state.clear()
+    await message.answer(ui.tr(texts.FLOW_LOST), reply_markup=await ui.main_menu(auth, clients))

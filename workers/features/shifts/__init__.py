@@ -1,0 +1,1 @@
+"""Shifts: /my_shifts, /shift_schedule, /take_shift, starting and ending a shift."""

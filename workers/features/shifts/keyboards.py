@@ -1,0 +1,66 @@
+"""Callback data of shifts (all ≤ 64 bytes packed).
+
+``shm`` my shifts, ``shv:<id>`` a shift card, ``shw:<YYYY-MM-DD>`` a schedule week (its
+Monday), ``sht:<page>`` available shifts, ``shp:<id>:<page>`` one of them to confirm,
+``shk:<id>:<page>`` take it, ``shs:<id>`` start, ``she:<id>`` the end summary, ``shx:<id>`` end,
+``shn`` keep the shift running.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+__all__ = [
+    "AvailableCB",
+    "EndAskCB",
+    "EndCB",
+    "KeepCB",
+    "MyShiftsCB",
+    "PickCB",
+    "ShiftCB",
+    "StartCB",
+    "TakeCB",
+    "WeekCB",
+]
+
+
+class MyShiftsCB(CallbackData, prefix="shm"):
+    pass
+
+
+class ShiftCB(CallbackData, prefix="shv"):
+    shift_id: int
+
+
+class WeekCB(CallbackData, prefix="shw"):
+    monday: str  # ISO date of the week's Monday (Asia/Tashkent)
+
+
+class AvailableCB(CallbackData, prefix="sht"):
+    page: int = 1
+
+
+class PickCB(CallbackData, prefix="shp"):
+    shift_id: int
+    page: int = 1
+
+
+class TakeCB(CallbackData, prefix="shk"):
+    shift_id: int
+    page: int = 1
+
+
+class StartCB(CallbackData, prefix="shs"):
+    shift_id: int
+
+
+class EndAskCB(CallbackData, prefix="she"):
+    shift_id: int
+
+
+class EndCB(CallbackData, prefix="shx"):
+    shift_id: int
+
+
+class KeepCB(CallbackData, prefix="shn"):
+    pass

@@ -1,0 +1,1 @@
+"""Worker metrics: Prometheus counters and the /metrics port, bot_metrics rows and their rollup."""

@@ -1,0 +1,89 @@
+"""The command catalogue (``bot_commands``), cached in the process and reloaded periodically.
+
+Access control and the Telegram command menus both read it. A reload happens on first use after
+``refresh_seconds``; while the database is unreachable the last good copy keeps serving (and a
+process that never loaded one raises, so the update is retried).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db.models import BotCommand
+from shared.logs import get_logger
+
+__all__ = ["CommandCatalog", "CommandSpec"]
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    command: str
+    access: str  # anyone | registered | approved
+    required_roles: tuple[str, ...]  # empty: any role
+    description_ru: str
+    description_uz: str
+    is_enabled: bool
+    sort_order: int
+
+    def description(self, locale: str) -> str:
+        return self.description_uz if locale == "uz" else self.description_ru
+
+    def allows_role(self, role: str | None) -> bool:
+        return not self.required_roles or (role is not None and role in self.required_roles)
+
+
+class CommandCatalog:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], *, refresh_seconds: float
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._refresh = refresh_seconds
+        self._commands: dict[str, CommandSpec] | None = None
+        self._loaded_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> dict[str, CommandSpec]:
+        if self._commands is not None and time.monotonic() - self._loaded_at < self._refresh:
+            return self._commands
+        async with self._lock:
+            if self._commands is None or time.monotonic() - self._loaded_at >= self._refresh:
+                await self._reload()
+        assert self._commands is not None
+        return self._commands
+
+    async def lookup(self, command: str) -> CommandSpec | None:
+        return (await self.get()).get(command.lower())
+
+    async def _reload(self) -> None:
+        try:
+            async with self._sessionmaker() as db:
+                rows = (await db.scalars(select(BotCommand).order_by(BotCommand.sort_order))).all()
+        except Exception:
+            if self._commands is None:
+                raise
+            log.warning("command_catalog_reload_failed", exc_info=True)
+            self._loaded_at = time.monotonic()  # try again after another interval
+            return
+        self._commands = {
+            row.command: CommandSpec(
+                command=row.command,
+                access=row.access,
+                required_roles=tuple(row.required_roles or ()),
+                description_ru=row.description_ru,
+                description_uz=row.description_uz,
+                is_enabled=row.is_enabled,
+                sort_order=row.sort_order,
+            )
+            for row in rows
+        }
+        self._loaded_at = time.monotonic()
+
+    def invalidate(self) -> None:
+        self._loaded_at = 0.0
