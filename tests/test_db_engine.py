@@ -126,6 +126,14 @@ async def unix_socket_proxy(tcp_url: str) -> AsyncIterator[SocketProxy]:
 
 
 async def test_unix_socket_url_for_engine_and_migrations(database_url: str) -> None:
+    if "host=" in urlsplit(database_url).query:
+        # The embedded server is only reachable through its socket: use it as it is.
+        async with temporary_database(database_url) as socket_url:
+            await asyncio.to_thread(upgrade, socket_url)
+            async with disposing(create_engine(DatabaseSettings(url=socket_url))) as engine:
+                count = await _scalar(engine, "SELECT count(*) FROM bot_commands")
+        assert count == 14
+        return
     async with temporary_database(database_url) as tcp_url, unix_socket_proxy(tcp_url) as proxy:
         database = urlsplit(tcp_url).path.lstrip("/")
         url = f"postgresql+asyncpg://postgres:@/{database}?host={proxy.directory}"

@@ -35,7 +35,7 @@ from shared.fakes.catalog import (
     REQUEST_STATUSES,
     URGENCY_RANK,
 )
-from shared.fakes.entities import CommentRec, RequestRec
+from shared.fakes.entities import CommentRec, RequestRec, UserRec
 from shared.fakes.http import Call, HttpError, Reply, Router, invalid
 from shared.fakes.request_rules import (
     OWNER,
@@ -221,11 +221,14 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
         apply_transition(world, request, "in_progress", actor.id, None)
         return view(request)
 
-    def accept(call: Call) -> dict[str, Any]:
-        body = call.body(AcceptBody)
+    def confirmed_request(
+        call: Call, actor_id: int, status_version: int
+    ) -> tuple[RequestRec, UserRec]:
+        """R9/R10's shared checks: the actor sees the request, the version is current and the
+        work waits for acceptance (``confirmed``)."""
         request = find_request(world, call.params["number"])
-        actor = visible_actor(world, body.actor_user_id, request)
-        check_version(request, body.status_version)
+        actor = visible_actor(world, actor_id, request)
+        check_version(request, status_version)
         if request.status != "confirmed":
             raise HttpError(
                 409,
@@ -233,6 +236,11 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
                 status=request.status,
                 status_version=request.status_version,
             )
+        return request, actor
+
+    def accept(call: Call) -> dict[str, Any]:
+        body = call.body(AcceptBody)
+        request, actor = confirmed_request(call, body.actor_user_id, body.status_version)
         if OWNER not in capacities(actor, request) and not is_resident_of(world, actor, request):
             raise HttpError(403, "forbidden", "only the applicant or a resident may accept")
         request.rating = body.rating
@@ -241,16 +249,7 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
 
     def return_request(call: Call) -> dict[str, Any]:
         body = call.body(ReturnBody)
-        request = find_request(world, call.params["number"])
-        actor = visible_actor(world, body.actor_user_id, request)
-        check_version(request, body.status_version)
-        if request.status != "confirmed":
-            raise HttpError(
-                409,
-                "invalid_transition",
-                status=request.status,
-                status_version=request.status_version,
-            )
+        request, actor = confirmed_request(call, body.actor_user_id, body.status_version)
         if OWNER not in capacities(actor, request):
             raise HttpError(403, "forbidden", "only the applicant may return the work")
         reason = body.reason.strip()

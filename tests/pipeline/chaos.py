@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,9 @@ class Faults:
     stops: list[tuple[int, float, float]] = field(default_factory=list)  # pid, stop, cont
     terms: list[tuple[int, float]] = field(default_factory=list)  # pid, signal time
     exits: dict[int, float] = field(default_factory=dict)  # pid -> time it was seen gone
+    # pid, time: the worker itself logged that it was fenced out of a lease (lease_lost). Besides
+    # the SIGSTOPs, a worker starved of CPU past its lease on a busy machine gets there too.
+    lease_lost: list[tuple[int, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -86,16 +90,33 @@ class Fleet:
         self.env = env
         self.logdir = logdir
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
+        self.logs: dict[int, Path] = {}
         self.faults = Faults()
 
     def start(self) -> int:
         exe = Path(sys.executable).with_name("bot-gateway")
         cmd = [str(exe), "worker", "--handler", "tests.pipeline.ledger:factory"]
-        log = (self.logdir / f"worker-{len(self.procs) + len(self.faults.exits)}.log").open("wb")
+        path = self.logdir / f"worker-{len(self.procs) + len(self.faults.exits)}.log"
+        log = path.open("wb")
         proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log)
         log.close()
         self.procs[proc.pid] = proc
+        self.logs[proc.pid] = path
         return proc.pid
+
+    def collect_lease_losses(self) -> None:
+        """Read each worker's JSON log for the lease losses it reported."""
+        for pid, path in self.logs.items():
+            for line in path.read_text(errors="replace").splitlines():
+                if '"lease_lost"' not in line:
+                    continue
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if event.get("event") == "lease_lost" and "timestamp" in event:
+                    at = datetime.fromisoformat(event["timestamp"]).timestamp()
+                    self.faults.lease_lost.append((pid, at))
 
     def alive(self) -> list[int]:
         for pid, proc in list(self.procs.items()):
@@ -328,6 +349,9 @@ class Checker:
         # a kill or a deploy (SIGTERM) of the worker: either may repeat the run in flight
         self.fault_at = {pid: (int(t * 1000), 0) for pid, t in [*faults.kills, *faults.terms]}
         self.stops: dict[int, list[tuple[tuple[int, int], tuple[int, int]]]] = defaultdict(list)
+        self.lost_at: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for pid, t in faults.lease_lost:
+            self.lost_at[pid].append((int(t * 1000), 0))
         for pid, t0, t1 in faults.stops:
             self.stops[pid].append(((int(t0 * 1000), 0), (int(t1 * 1000) + 1, 0)))
 
@@ -398,7 +422,10 @@ class Checker:
                 pid = prev["pid"]
                 fault = self.fault_at.get(pid)
                 crashed = fault is not None and prev["start"] <= fault <= nxt["start"]
-                if not (crashed or self.zombie(prev)):
+                # The fenced worker notices at its next lease call, just after its own run.
+                noticed_by = max(self.end_of(nxt), (self.end_of(prev)[0] + 10_000, 0))
+                fenced = any(prev["start"] <= at <= noticed_by for at in self.lost_at.get(pid, ()))
+                if not (crashed or fenced or self.zombie(prev)):
                     unexplained += 1
                     self.problems.append(f"uid {uid} ran again with no fault to explain it")
                 if prev["end"] is None and pid in self.kill_at:
@@ -430,6 +457,7 @@ def check(
         "kills": len(faults.kills),
         "zombie_stops": len(faults.stops),
         "sigterms": len(faults.terms),
+        "lease_losses_logged": len(faults.lease_lost),
         "losses": losses,
         "order_violations": order_violations,
         "overlaps_non_zombie": overlaps,
@@ -515,6 +543,7 @@ async def run_chaos(cfg: ChaosConfig, redis_url: str, token: str) -> Report:
                 return Report({"logdir": str(logdir), **left}, ["pipeline did not drain in time"])
             await asyncio.sleep(0.2)
         fleet.stop_all()
+        fleet.collect_lease_losses()
         ledger = await _read_stream(redis, f"{prefix}:ledger")
         dlq = await _read_stream(redis, keys.dlq)
         report = check(ledger, dlq, meta, poison, sent, fleet.faults, stats)

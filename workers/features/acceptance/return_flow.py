@@ -43,10 +43,9 @@ from workers.features.requests.card import actionable, show_card
 from workers.features.requests.card_data import load_card
 from workers.features.requests.filters import FlowInput
 from workers.features.requests.keyboards import Back, CardCb
-from workers.features.requests.media import collect_media
-from workers.features.requests.render_create import markup
+from workers.features.requests.media import collect_media, media_expected
 from workers.features.requests.replies import answer, answer_stale
-from workers.features.requests.support import chat_of, flow_lost, support_contact
+from workers.features.requests.support import chat_of, draft_or_lost, support_contact
 from workers.features.ui import texts as ui_texts
 from workers.middlewares.auth import AuthContext
 
@@ -94,9 +93,8 @@ async def _current(query: CallbackQuery, state: FSMContext, data: ReturnCb) -> R
 async def on_reason(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    draft = await load_return(state)
+    draft = await draft_or_lost(load_return, message, state, auth, clients)
     if draft is None:
-        await flow_lost(message, state, auth, clients)
         return
     reason = (message.text or "").strip()
     if len(reason) < REASON_MIN:
@@ -123,9 +121,8 @@ async def on_reason_not_text(message: Message) -> None:
 async def on_media(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    draft = await load_return(state)
+    draft = await draft_or_lost(load_return, message, state, auth, clients)
     if draft is None:
-        await flow_lost(message, state, auth, clients)
         return
     await collect_media(message, draft.media, media_done_markup(draft.tag))
     await save_return(state, draft)
@@ -135,18 +132,10 @@ async def on_media(
 async def on_media_expected(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    draft = await load_return(state)
+    draft = await draft_or_lost(load_return, message, state, auth, clients)
     if draft is None:
-        await flow_lost(message, state, auth, clients)
         return
-    done, skip = ui.tr(request_texts.BTN_DONE), ui.tr(request_texts.BTN_SKIP)
-    row = [
-        *media_done_markup(draft.tag).inline_keyboard[0],
-        *media_step_markup(draft.tag).inline_keyboard[0],
-    ]
-    await message.answer(
-        ui.tr(request_texts.MEDIA_EXPECTED, done=done, skip=skip), reply_markup=markup([row])
-    )
+    await media_expected(message, media_done_markup(draft.tag), media_step_markup(draft.tag))
 
 
 @router.callback_query(ReturnFlow.media, ReturnCb.filter(F.act == "md"), flags=FLAGS)
@@ -163,9 +152,8 @@ async def on_media_done(query: CallbackQuery, callback_data: ReturnCb, state: FS
 async def on_buttons_expected(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    draft = await load_return(state)
+    draft = await draft_or_lost(load_return, message, state, auth, clients)
     if draft is None:
-        await flow_lost(message, state, auth, clients)
         return
     text = f"{ui.tr(request_texts.USE_BUTTONS)}\n\n{summary_text(draft)}"
     await message.answer(text, reply_markup=summary_markup(draft.tag))

@@ -83,6 +83,30 @@ async def _show_card(
     await ui.edit_or_send(query, *render.user_card(user, links, view))
 
 
+async def _show_card_of(
+    query: CallbackQuery,
+    clients: ServiceClients,
+    callback_data: UserCallback,
+    store: GatewaySettingsStore,
+    note: str | None = None,
+) -> None:
+    """:func:`_show_card` for the user and list view the pressed button carries."""
+    await _show_card(query, clients, callback_data.user_id, _view(callback_data), store, note)
+
+
+async def _user_or_report(
+    query: CallbackQuery, clients: ServiceClients, user_id: int, store: GatewaySettingsStore
+) -> User | None:
+    """The user, with the tap answered; ``None`` once the service's refusal is reported."""
+    try:
+        user = await clients.users.get(user_id)
+    except ServiceError as exc:
+        await report_failure(query, exc, store)
+        return None
+    await answer(query)
+    return user
+
+
 @router.callback_query(UserCardCB.filter(), flags=_STAFF)
 async def user_card(
     query: CallbackQuery,
@@ -90,7 +114,7 @@ async def user_card(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
-    await _show_card(query, clients, callback_data.user_id, _view(callback_data), gateway_settings)
+    await _show_card_of(query, clients, callback_data, gateway_settings)
 
 
 @router.callback_query(UserActionCB.filter(), flags=_STAFF)
@@ -169,9 +193,8 @@ async def reject_link(
     except ServiceError as exc:
         await report_failure(query, exc, gateway_settings)
         return
-    note = ui.tr(texts.LINK_REJECTED_DONE)
-    await _show_card(
-        query, clients, callback_data.user_id, _view(callback_data), gateway_settings, note
+    await _show_card_of(
+        query, clients, callback_data, gateway_settings, ui.tr(texts.LINK_REJECTED_DONE)
     )
 
 
@@ -183,12 +206,9 @@ async def roles(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
-    try:
-        user = await clients.users.get(callback_data.user_id)
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
+    user = await _user_or_report(query, clients, callback_data.user_id, gateway_settings)
+    if user is None:
         return
-    await answer(query)
     may_grant = auth.active_role == "admin"
     screen = render.roles_screen(
         user, callback_data.mask, _view(callback_data), may_grant_staff=may_grant
@@ -217,10 +237,7 @@ async def save_roles(
         await report_failure(query, exc, gateway_settings)
         return
     await auth.forget_other(changed.telegram_id)
-    note = ui.tr(texts.SAVED)
-    await _show_card(
-        query, clients, callback_data.user_id, _view(callback_data), gateway_settings, note
-    )
+    await _show_card_of(query, clients, callback_data, gateway_settings, ui.tr(texts.SAVED))
 
 
 @router.callback_query(SpecsCB.filter(), flags=_STAFF)
@@ -230,12 +247,9 @@ async def specializations(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
-    try:
-        user = await clients.users.get(callback_data.user_id)
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
+    user = await _user_or_report(query, clients, callback_data.user_id, gateway_settings)
+    if user is None:
         return
-    await answer(query)
     await ui.edit_or_send(
         query, *render.specs_screen(user, callback_data.mask, _view(callback_data))
     )
@@ -259,7 +273,4 @@ async def save_specializations(
         await report_failure(query, exc, gateway_settings)
         return
     await auth.forget_other(changed.telegram_id)
-    note = ui.tr(texts.SAVED)
-    await _show_card(
-        query, clients, callback_data.user_id, _view(callback_data), gateway_settings, note
-    )
+    await _show_card_of(query, clients, callback_data, gateway_settings, ui.tr(texts.SAVED))

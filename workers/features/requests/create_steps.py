@@ -20,7 +20,7 @@ from workers.features.requests.addresses import find_address
 from workers.features.requests.drafts import Draft, load_draft, save_draft
 from workers.features.requests.filters import FlowInput
 from workers.features.requests.keyboards import CreateCb
-from workers.features.requests.media import collect_media
+from workers.features.requests.media import collect_media, media_expected
 from workers.features.requests.render_create import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
@@ -28,7 +28,6 @@ from workers.features.requests.render_create import (
     address_markup,
     category_markup,
     description_prompt,
-    markup,
     media_done_markup,
     media_prompt,
     media_step_markup,
@@ -38,7 +37,7 @@ from workers.features.requests.render_create import (
 )
 from workers.features.requests.replies import answer, answer_stale
 from workers.features.requests.states import CreateRequest
-from workers.features.requests.support import flow_lost
+from workers.features.requests.support import draft_or_lost, flow_lost
 from workers.middlewares.auth import AuthContext
 
 __all__ = ["FLAGS", "checked_draft", "router", "show_step"]
@@ -160,9 +159,8 @@ async def on_address(query: CallbackQuery, callback_data: CreateCb, state: FSMCo
 async def on_description(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    draft = await load_draft(state)
+    draft = await draft_or_lost(load_draft, message, state, auth, clients)
     if draft is None:
-        await flow_lost(message, state, auth, clients)
         return
     text = (message.text or "").strip()
     if len(text) < DESCRIPTION_MIN:
@@ -207,9 +205,8 @@ async def on_urgency(query: CallbackQuery, callback_data: CreateCb, state: FSMCo
 async def on_media(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    draft = await load_draft(state)
+    draft = await draft_or_lost(load_draft, message, state, auth, clients)
     if draft is None:
-        await flow_lost(message, state, auth, clients)
         return
     await collect_media(message, draft.media, media_done_markup(draft.tag))
     await save_draft(state, draft)
@@ -219,20 +216,10 @@ async def on_media(
 async def on_media_expected(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    draft = await load_draft(state)
+    draft = await draft_or_lost(load_draft, message, state, auth, clients)
     if draft is None:
-        await flow_lost(message, state, auth, clients)
         return
-    done, skip = ui.tr(texts.BTN_DONE), ui.tr(texts.BTN_SKIP)
-    keyboard = markup(
-        [
-            [
-                *media_done_markup(draft.tag).inline_keyboard[0],
-                *media_step_markup(draft.tag).inline_keyboard[0],
-            ]
-        ]
-    )
-    await message.answer(ui.tr(texts.MEDIA_EXPECTED, done=done, skip=skip), reply_markup=keyboard)
+    await media_expected(message, media_done_markup(draft.tag), media_step_markup(draft.tag))
 
 
 @router.callback_query(CreateRequest.media, CreateCb.filter(F.act == "md"), flags=FLAGS)

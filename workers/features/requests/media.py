@@ -18,7 +18,7 @@ from shared.logs import get_logger
 from workers.features import ui
 from workers.features.requests import texts
 
-__all__ = ["MAX_MEDIA", "MediaBox", "collect_media", "media_file_id"]
+__all__ = ["MAX_MEDIA", "MediaBox", "collect_media", "media_expected", "media_file_id"]
 
 log = get_logger(__name__)
 
@@ -88,3 +88,14 @@ async def collect_media(
     sent = await message.answer(note, reply_markup=done_markup)
     box.group, box.note_id = group, sent.message_id
     return outcome
+
+
+async def media_expected(
+    message: Message, done_markup: InlineKeyboardMarkup, skip_markup: InlineKeyboardMarkup
+) -> None:
+    """Answer input other than a photo or video at the media step: the hint names both
+    buttons, shown side by side (the flow's own Done and Skip buttons)."""
+    done, skip = ui.tr(texts.BTN_DONE), ui.tr(texts.BTN_SKIP)
+    row = [*done_markup.inline_keyboard[0], *skip_markup.inline_keyboard[0]]
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[row])
+    await message.answer(ui.tr(texts.MEDIA_EXPECTED, done=done, skip=skip), reply_markup=keyboard)

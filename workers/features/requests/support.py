@@ -3,6 +3,9 @@ starting over when a flow's state has lost its draft."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -13,9 +16,11 @@ from workers.features.admin.gateway_settings import GatewaySettingsStore
 from workers.features.requests import texts
 from workers.middlewares.auth import AuthContext
 
-__all__ = ["chat_of", "flow_lost", "support_contact"]
+__all__ = ["chat_of", "draft_or_lost", "flow_lost", "support_contact"]
 
 log = get_logger(__name__)
+
+T = TypeVar("T")
 
 
 async def support_contact(store: GatewaySettingsStore | None) -> str | None:
@@ -43,3 +48,17 @@ async def flow_lost(
     log.warning("flow_draft_missing", state=await state.get_state())
     await state.clear()
     await message.answer(ui.tr(texts.FLOW_LOST), reply_markup=await ui.main_menu(auth, clients))
+
+
+async def draft_or_lost(
+    load: Callable[[FSMContext], Awaitable[T | None]],
+    message: Message,
+    state: FSMContext,
+    auth: AuthContext,
+    clients: ServiceClients,
+) -> T | None:
+    """The flow's draft read by ``load``; without one, starts over (:func:`flow_lost`)."""
+    draft = await load(state)
+    if draft is None:
+        await flow_lost(message, state, auth, clients)
+    return draft
