@@ -89,28 +89,6 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _detach(router: Router) -> None:
-    """Free a module-level router from the dispatcher of an earlier (closed) runtime.
-
-    aiogram lets a router have one parent for life; each test builds a new Dispatcher, so the
-    feature routers must be released from the previous one before they are included again.
-    """
-    parent = router.parent_router
-    if parent is not None:
-        if router in parent.sub_routers:
-            parent.sub_routers.remove(router)
-        router._parent_router = None
-
-
-def _feature_routers() -> list[Router]:
-    from workers.runtime.routers import load_routers
-
-    routers = load_routers()
-    for router in routers:
-        _detach(router)
-    return routers
-
-
 def runtime_with_routers(routers: Sequence[RouterSpec] | None) -> HandlerFactory:
     """A handler factory: the real runtime with ``routers`` (default: the feature routers)."""
 
@@ -118,12 +96,8 @@ def runtime_with_routers(routers: Sequence[RouterSpec] | None) -> HandlerFactory
         from workers.runtime import RUNTIME_CTX_KEY, UpdateProcessor, build_runtime
 
         settings = ctx["settings"]
-        if routers is None:
-            chosen = _feature_routers()
-        else:
-            chosen = [r if isinstance(r, Router) else r() for r in routers]
-            for router in chosen:
-                _detach(router)
+        # build_runtime frees each router from any earlier runtime's dispatcher itself.
+        chosen = None if routers is None else [r if isinstance(r, Router) else r() for r in routers]
         runtime = await build_runtime(settings, routers=chosen, metrics_port=0)
         ctx[RUNTIME_CTX_KEY] = runtime
         return UpdateProcessor(runtime), runtime.close

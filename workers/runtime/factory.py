@@ -41,7 +41,7 @@ from workers.middlewares.ratelimit import RateLimitMiddleware, UserRateLimiter
 from workers.runtime.catalog import CommandCatalog
 from workers.runtime.fsm import PrefetchingRedisStorage
 from workers.runtime.prefetch import Prefetcher
-from workers.runtime.routers import load_routers
+from workers.runtime.routers import load_routers, release_router
 from workers.sessions import SessionStore
 from workers.telegram.commands import CommandMenus
 from workers.telegram.pacing import Pacer, PacingLimits, create_limits_storage, parse_pace
@@ -92,16 +92,7 @@ class BotRuntime:
         await self.engine.dispose()
         # The FSM storage shares this client, so it is closed once, here.
         await self.redis.aclose()
-        self._release_routers()
         log.info("bot_runtime_closed")
-
-    def _release_routers(self) -> None:
-        """Give the feature routers back: aiogram lets a router have one parent for life, and
-        routers are module-level objects, so a later runtime in the same process (tests, replay)
-        must be able to include them again."""
-        for router in list(self.dispatcher.sub_routers):
-            self.dispatcher.sub_routers.remove(router)
-            router._parent_router = None
 
 
 def _create_bot(settings: Settings, redis: Redis, sessions: SessionStore) -> Bot:
@@ -234,7 +225,7 @@ def _wire_dispatcher(runtime: BotRuntime, routers: Sequence[Router]) -> None:
     )
     runtime.prefetcher = Prefetcher(redis, limiter, runtime.sessions, profiles)
     for router in routers:
-        dp.include_router(router)
+        dp.include_router(release_router(router))
     # Handlers receive these by name, next to aiogram's own (bot, state, event_from_user, …).
     dp.workflow_data.update(
         sessions=runtime.sessions,

@@ -14,7 +14,7 @@ from typing import Final
 
 from aiogram import Router
 
-__all__ = ["FEATURE_ROUTERS", "load_routers"]
+__all__ = ["FEATURE_ROUTERS", "load_routers", "release_router"]
 
 FEATURE_ROUTERS: Final[tuple[str, ...]] = (
     # "workers.handlers.start:router",
@@ -38,3 +38,15 @@ def load_routers(paths: Iterable[str] = FEATURE_ROUTERS) -> list[Router]:
             raise TypeError(f"{path} is not an aiogram Router")
         routers.append(router)
     return routers
+
+
+def release_router(router: Router) -> Router:
+    """Free a module-level router from the dispatcher of an earlier runtime, so it can be included
+    again: aiogram lets a router have one parent for life, and several runtimes are built in one
+    process in tests and ``bot-gateway replay``."""
+    parent = router.parent_router
+    if parent is not None:
+        if router in parent.sub_routers:
+            parent.sub_routers.remove(router)
+        router._parent_router = None
+    return router
