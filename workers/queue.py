@@ -42,6 +42,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.connections import normalize_redis_url
+from shared.gc_tuning import tune_after_startup
 from shared.logs import get_logger
 from shared.pipeline.keys import DRAIN_FUNCTION, Keys
 from shared.pipeline.scripts import LuaScript, PipelineScripts, ScriptConfig
@@ -283,6 +284,7 @@ def build_worker(
             stopping=lambda: not holder["worker"].allow_pick_jobs,
         )
         ctx["reaper"] = Reaper(ctx["redis"], scripts, settings.pipeline.reaper_scan_interval)
+        tune_after_startup()
         log.info("worker_started", worker_id=wid, queue=keys.queue, burst=burst)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
