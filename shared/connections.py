@@ -8,6 +8,8 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from shared.autopipeline import AutoPipelineRedis
+
 __all__ = ["create_redis", "normalize_redis_url"]
 
 
@@ -22,9 +24,14 @@ def create_redis(
     socket_timeout: float | None = 5.0,
     retries: int = 3,
     max_connections: int | None = None,
+    autopipeline: bool = False,
 ) -> Redis:
-    """A pooled async client that survives a brief Redis restart instead of crashing the loop."""
-    client: Redis = Redis.from_url(
+    """A pooled async client that survives a brief Redis restart instead of crashing the loop.
+
+    ``autopipeline``: concurrent callers' commands travel together (:mod:`shared.autopipeline`).
+    """
+    cls = AutoPipelineRedis if autopipeline else Redis
+    client: Redis = cls.from_url(
         normalize_redis_url(url),
         socket_timeout=socket_timeout,
         socket_connect_timeout=min(socket_timeout or 5.0, 5.0),

@@ -8,12 +8,14 @@ replaced in every string of the event, however deeply nested.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import msgspec
 import structlog
 from structlog.types import EventDict, Processor, WrappedLogger
 
@@ -49,6 +51,17 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
 )
 _secrets: set[str] = set()
+_PLAIN = frozenset({int, float, bool})
+# msgspec renders the (already redacted) event about three times faster than json.dumps; the
+# redaction leaves only str, numbers, bools, None, lists and dicts, and anything else is str()'d.
+_json = msgspec.json.Encoder(enc_hook=str)
+
+
+def _render_json(event: Any, **_: Any) -> str:
+    try:
+        return _json.encode(event).decode()
+    except TypeError:  # keys msgspec cannot write (tuples, objects): the slow, lenient way
+        return json.dumps(event, default=str, ensure_ascii=False)
 
 
 def register_secrets(values: Iterable[str]) -> None:
@@ -60,13 +73,17 @@ def _scrub_str(text: str) -> str:
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    # Every pattern needs a ":" or "=" (tokens, headers) or a JWT's "eyJ": most values have
+    # none of them and skip the three scans (they run on every string of every line).
+    if ":" not in text and "=" not in text and "eyJ" not in text:
+        return text
     text = _PATTERNS[0].sub(REDACTED, text)
     text = _PATTERNS[1].sub(REDACTED, text)
     return _PATTERNS[2].sub(lambda m: m.group(1) + REDACTED, text)
 
 
 def _scrub(value: Any, depth: int = 0) -> Any:
-    if depth > 8:
+    if depth > 8 or value is None or type(value) in _PLAIN:
         return value
     if isinstance(value, str):
         return _scrub_str(value)
@@ -112,7 +129,7 @@ def configure_logging(
     if fmt == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=False)
     else:
-        renderer = structlog.processors.JSONRenderer()
+        renderer = structlog.processors.JSONRenderer(serializer=_render_json)
 
     structlog.configure(
         processors=[

@@ -97,3 +97,13 @@ def test_console_format_is_readable_and_redacted() -> None:
     assert "hello" in text
     assert not text.lstrip().startswith("{")
     assert TOKEN not in text
+
+
+def test_keys_and_values_json_lacks_still_render() -> None:
+    out = io.StringIO()
+    configure_logging("INFO", "json", stream=out)
+    get_logger("t").info("odd", data={(1, 2): "tuple key"}, when=object(), text="Заявка")
+    line = json.loads(out.getvalue().splitlines()[-1])
+    assert line["event"] == "odd" and line["text"] == "Заявка"
+    assert line["data"] == {"(1, 2)": "tuple key"}
+    assert line["when"].startswith("<object object")

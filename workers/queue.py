@@ -41,7 +41,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from shared.connections import normalize_redis_url
+from shared.connections import create_redis, normalize_redis_url
 from shared.gc_tuning import tune_after_startup
 from shared.logs import get_logger
 from shared.pipeline.keys import DRAIN_FUNCTION, Keys
@@ -275,8 +275,13 @@ def build_worker(
         handler, shutdown_handler = await handler_factory(ctx)
         ctx["handler_shutdown"] = shutdown_handler
         ctx["worker_id"] = wid
+        # The per-update script steps of all running chats travel together (auto-pipelined);
+        # like arq's own client, no per-read timeout (the handler and job timeouts bound it).
+        ctx["drain_redis"] = create_redis(
+            settings.redis.url, socket_timeout=None, autopipeline=True
+        )
         ctx["drainer"] = Drainer(
-            ctx["redis"],
+            ctx["drain_redis"],
             scripts,
             handler,
             DrainConfig.from_settings(settings),
@@ -291,6 +296,9 @@ def build_worker(
         stop = ctx.get("handler_shutdown")
         if stop is not None:
             await stop()
+        drain_redis = ctx.get("drain_redis")
+        if drain_redis is not None:
+            await drain_redis.aclose()
         log.info("worker_stopped", worker_id=wid)
 
     cron_jobs = []
