@@ -65,8 +65,9 @@ async def test_call_metrics(clients: ServiceClients, fakes: RunningFakes) -> Non
 async def test_keep_alive_pool_is_reused(clients: ServiceClients, fakes: RunningFakes) -> None:
     for _ in range(5):
         await clients.users.get(seed.RESIDENT.id)
-    pool = clients.users._http._transport._pool  # type: ignore[attr-defined]
-    assert len(pool.connections) == 1
+    session = clients.users._http._transport.client  # type: ignore[attr-defined]
+    idle = session.connector._conns  # one idle keep-alive connection, reused five times
+    assert sum(len(conns) for conns in idle.values()) == 1
 
 
 async def test_container_lifecycle(settings: Settings, redis: Redis, fakes: RunningFakes) -> None:
