@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import hiredis
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import DataError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.autopipeline import AutoPipelineRedis
@@ -40,4 +45,37 @@ def create_redis(
         health_check_interval=30,
         max_connections=max_connections,
     )
+    pool = client.connection_pool
+    pool.connection_class = _hiredis_packing(pool.connection_class)
     return client
+
+
+class _HiredisPacking(AbstractConnection):
+    """Commands packed by hiredis in C, as redis-py's synchronous client already does.
+
+    redis-py 5's asyncio connections pack every argument in Python (about 6% of a worker's CPU
+    per update, measured with py-spy); the bytes on the wire are the same.
+    """
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        if isinstance(args[0], str):
+            args = (*args[0].encode().split(), *args[1:])
+        elif b" " in args[0]:
+            args = (*args[0].split(), *args[1:])
+        try:
+            return [hiredis.pack_command(args)]
+        except TypeError as exc:  # None, bools, objects: redis-py's own error for them
+            raise DataError(str(exc)) from exc
+
+
+_packing_classes: dict[str, type[AbstractConnection]] = {}
+
+
+def _hiredis_packing(base: type[AbstractConnection]) -> type[AbstractConnection]:
+    """``base`` (TCP, TLS or Unix socket connection) with hiredis packing, one class each."""
+    if not hasattr(hiredis, "pack_command") or issubclass(base, _HiredisPacking):
+        return base
+    name = f"HiredisPacking{base.__name__}"
+    if name not in _packing_classes:
+        _packing_classes[name] = type(name, (_HiredisPacking, base), {})
+    return _packing_classes[name]

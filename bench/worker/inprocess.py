@@ -24,14 +24,12 @@ async def run_baseline(args: argparse.Namespace) -> dict[str, float]:
     from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.redis import RedisStorage
 
-    from shared.connections import create_redis
-
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     if args.mode == "runtime":
         return await run_runtime_in_process(args)
-    redis = create_redis(args.redis_url)
-    storage = RedisStorage(
-        redis,
+    # What an aiogram user writes: the storage's own client, redis-py's defaults.
+    storage = RedisStorage.from_url(
+        args.redis_url,
         key_builder=DefaultKeyBuilder(prefix=f"{args.prefix}:fsm", with_bot_id=True),
         state_ttl=3600,
         data_ttl=3600,
@@ -48,7 +46,7 @@ async def run_baseline(args: argparse.Namespace) -> dict[str, float]:
         return await feed_concurrently(feed, args)
     finally:
         await bot.session.close()
-        await redis.aclose()
+        await storage.close()
 
 
 async def run_runtime_in_process(args: argparse.Namespace) -> dict[str, float]:
