@@ -91,21 +91,19 @@ async def feed_concurrently(
 
 
 def serve_worker(loop: str) -> None:
-    """What ``bot-gateway worker --handler bench.worker:create_bench_handler`` does, on ``loop``."""
+    """What ``bot-gateway worker --handler bench.worker:create_bench_handler`` does (its uvloop
+    loop), or the same on asyncio's own loop with ``--loop asyncio``."""
     import logging
 
     from shared.cli import settings_or_exit, setup_logging
+    from workers.cli import new_event_loop
     from workers.queue import build_worker
 
-    if loop == "uvloop":
-        import uvloop
-
-        uvloop.install()
     settings = settings_or_exit()
     setup_logging(settings)
     logging.getLogger("arq").setLevel(logging.WARNING)
     # arq's Worker takes the current event loop at construction.
-    asyncio.set_event_loop(asyncio.new_event_loop())
+    asyncio.set_event_loop(new_event_loop() if loop == "uvloop" else asyncio.new_event_loop())
     worker = build_worker(settings, create_bench_handler)
     profile_to = os.environ.get("BENCH_PROFILE")
     if not profile_to:
