@@ -107,3 +107,23 @@ def test_keys_and_values_json_lacks_still_render() -> None:
     assert line["event"] == "odd" and line["text"] == "Заявка"
     assert line["data"] == {"(1, 2)": "tuple key"}
     assert line["when"].startswith("<object object")
+
+
+def test_reconfiguring_reaches_loggers_already_used() -> None:
+    first, second = io.StringIO(), io.StringIO()
+    configure_logging("INFO", "json", stream=first)
+    log = get_logger("reconfigured")
+    log.debug("hidden")
+    log.info("shown")
+    configure_logging("DEBUG", "console", stream=second)
+    log.debug("now shown")
+    assert [json.loads(x)["event"] for x in first.getvalue().splitlines()] == ["shown"]
+    assert "now shown" in second.getvalue() and "{" not in second.getvalue()
+
+
+def test_a_closed_stream_never_fails_the_caller() -> None:
+    out = io.StringIO()
+    configure_logging("INFO", "json", stream=out)
+    out.close()
+    get_logger("closed").info("dropped")  # must not raise
+    logging.getLogger("stdlib.closed").warning("dropped too")

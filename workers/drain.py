@@ -38,6 +38,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from shared.errors import PermanentError
+from shared.labels import Children
 from shared.logs import get_logger, redact
 from shared.pipeline import metrics
 from shared.pipeline.scripts import PipelineScripts, Step
@@ -53,6 +54,8 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
+_activations = Children(metrics.ACTIVATIONS)
+_updates = Children(metrics.UPDATES)
 
 # Retry(defer) needs at least 1 ms to re-score the job to the tail (0 keeps its place).
 ROTATE_S = 0.001
@@ -190,7 +193,7 @@ class Drainer:
         handoff = job_try > MAX_JOB_TRY or age > MAX_JOB_AGE_MS
         granted = time.monotonic()
         step = await self.scripts.claim(self.redis, ck, epoch, token, handoff=handoff)
-        metrics.ACTIVATIONS.labels(result=step.kind.lower()).inc()
+        _activations(step.kind.lower()).inc()
         self._count_dead(ck, step)
         if step.kind == "BUSY":
             # A live holder (or a dead one whose lease has not run out): look again after it.
@@ -276,7 +279,7 @@ class Drainer:
             metrics.HANDLER_SECONDS.observe(time.perf_counter() - t0)
         if lease.lost:
             return _Settle("lost" if lease.confirmed else "unsure")
-        metrics.UPDATES.labels(outcome="ok").inc()
+        _updates("ok").inc()
         return _Settle("ok")
 
     def _failed(self, ck: str, step: Step, exc: Exception) -> _Settle:

@@ -23,6 +23,7 @@ from aiogram.types import Update
 from pydantic import ValidationError
 
 from shared.clients import request_id_scope
+from shared.labels import Children
 from shared.logs import get_logger
 from workers.metrics.prom import HANDLER_SECONDS, UPDATES_FAILED, UPDATES_PROCESSED, UPDATES_RETRIED
 from workers.runtime.context import UpdateContext, UpdateMetaLike
@@ -34,6 +35,8 @@ from workers.runtime.texts import APOLOGY, UNAVAILABLE
 __all__ = ["UpdateProcessor"]
 
 log = get_logger("workers.update")
+_handler_seconds = Children(HANDLER_SECONDS)
+_processed = Children(UPDATES_PROCESSED)
 
 
 class UpdateProcessor:
@@ -75,9 +78,9 @@ class UpdateProcessor:
             if prefetched is not None and prefetched.fsm_token is not None:
                 prefetched_fsm.reset(prefetched.fsm_token)
             elapsed = time.perf_counter() - started
-            HANDLER_SECONDS.labels(ctx.update_type).observe(elapsed)
+            _handler_seconds(ctx.update_type).observe(elapsed)
             self.runtime.metrics.record_update(ctx, elapsed * 1000)
-        UPDATES_PROCESSED.labels(ctx.update_type, ctx.outcome or "handled").inc()
+        _processed(ctx.update_type, ctx.outcome or "handled").inc()
 
     async def _on_failure(self, exc: Exception, update: Update, ctx: UpdateContext) -> None:
         kind = classify(exc)

@@ -42,7 +42,7 @@ class JsonSession(AiohttpSession):
         """The method's parameters as one JSON object, or ``None`` when it uploads a file."""
         files: dict[str, Any] = {}
         payload: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
+        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             # Same rule as the multipart path: empty and false values are left out.
             if prepared:

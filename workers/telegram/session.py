@@ -45,6 +45,7 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from shared.errors import RetryAfter
+from shared.labels import Children
 from shared.logs import get_logger
 from workers.metrics.prom import API_CALLS, API_DURATION, API_RETRIES, API_RETRY_AFTER
 from workers.telegram.pacing import PACED_METHODS, Pacer
@@ -52,6 +53,8 @@ from workers.telegram.pacing import PACED_METHODS, Pacer
 __all__ = ["BotApiMiddleware", "OnChatUnreachable", "backoff_delay", "status_label"]
 
 log = get_logger(__name__)
+_api_duration = Children(API_DURATION)
+_api_calls = Children(API_CALLS)
 
 OnChatUnreachable = Callable[[int | str], Awaitable[None]]
 
@@ -133,7 +136,7 @@ class BotApiMiddleware(BaseRequestMiddleware):
                 await self._pacer.acquire(chat_id)
             return await self._send(make_request, bot, method, name, chat_id, started)
         finally:
-            API_DURATION.labels(name).observe(time.monotonic() - started)
+            _api_duration(name).observe(time.monotonic() - started)
 
     async def _send(
         self,
@@ -180,5 +183,5 @@ class BotApiMiddleware(BaseRequestMiddleware):
                 API_RETRIES.labels(name).inc()
                 await self._sleep(backoff_delay(failures))
                 continue
-            API_CALLS.labels(name, "200").inc()
+            _api_calls(name, "200").inc()
             return response
