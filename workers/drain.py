@@ -4,9 +4,10 @@ An activation job (``drain(ck, epoch)`` in ``workers.queue``) runs :meth:`Draine
 
 * ``CLAIM`` takes the chat's fenced lease and returns the head update (its attempt counted first,
   so a crash mid-handler uses up an attempt too).
-* The handler runs under ``PIPELINE_HANDLER_TIMEOUT`` while a heartbeat extends the lease every
-  ``lease/3``; a heartbeat that finds the lease taken over cancels the handler, and so does the
-  local clock when no heartbeat has succeeded for most of a lease (self-fencing).
+* The handler runs under ``PIPELINE_HANDLER_TIMEOUT`` while a heartbeat (one per activation)
+  extends the lease when no script step did for ``lease/3``; a heartbeat that finds the lease
+  taken over cancels the handler, and so does the local clock when no heartbeat has succeeded
+  for most of a lease (self-fencing).
 * ``NEXT`` settles the head and begins the next one in the same script, up to
   ``PIPELINE_BATCH_SIZE`` updates or ``PIPELINE_BATCH_SECONDS``; then the activation yields and the
   job goes to the back of the arq queue, so a chat with a big backlog takes turns with the others.
@@ -128,20 +129,35 @@ class _Settle:
 
 
 class _Lease:
-    """Heartbeat of one handler run; cancels the handler when the lease is gone."""
+    """Heartbeat of one activation; cancels the running handler when the lease is gone."""
 
     def __init__(self, drainer: Drainer, ck: str, epoch: str, token: str, granted: float) -> None:
         self.drainer, self.ck, self.epoch, self.token = drainer, ck, epoch, token
         self.granted = granted  # monotonic time the lease was last extended (sent-at, so early)
         self.lost = False
         self.confirmed = False  # the script said so (not just our own clock)
+        self.victim: asyncio.Task[None] | None = None  # the handler running now, if any
+        self._keeper: asyncio.Task[None] | None = None
 
-    async def keep(self, victim: asyncio.Task[None]) -> None:
+    def start(self) -> None:
+        """Keep the lease while the activation runs (again, after a loss the script denied)."""
+        if self._keeper is None or self._keeper.done():
+            self.lost = self.confirmed = False
+            self._keeper = asyncio.create_task(self._keep())
+
+    def stop(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+
+    async def _keep(self) -> None:
         d = self.drainer
         lease_s = d.config.lease_ms / 1000
         interval = lease_s / 3
         while True:
-            await asyncio.sleep(interval)
+            # The script steps extend the lease too: beat only when none did for a while.
+            await asyncio.sleep(max(0.0, self.granted + interval - time.monotonic()))
+            if time.monotonic() - self.granted < interval:
+                continue
             sent = time.monotonic()
             ok: bool | None
             try:
@@ -160,8 +176,11 @@ class _Lease:
                 # We cannot prove we still hold it: stop before another worker may start.
                 self.lost = True
             else:
+                self.granted = min(self.granted, sent)  # try again soon
+                await asyncio.sleep(min(interval, 0.5))
                 continue
-            victim.cancel()
+            if self.victim is not None:
+                self.victim.cancel()
             return
 
 
@@ -202,39 +221,44 @@ class Drainer:
             return max(step.wait_ms / 1000, ROTATE_S)
         started = time.monotonic()
         done = 0
-        while step.kind == "ITEM":
-            settle = await self._run_one(ck, epoch, token, step, granted)
-            if settle.outcome in ("lost", "unsure"):
-                metrics.LEASES_LOST.inc()
-                metrics.UPDATES.labels(outcome="lost").inc()
-                log.warning(
-                    "lease_lost",
-                    ordering_key=ck,
-                    update_id=step.uid,
-                    confirmed=settle.outcome == "lost",
+        lease = _Lease(self, ck, epoch, token, granted)
+        try:
+            while step.kind == "ITEM":
+                lease.start()
+                settle = await self._run_one(ck, epoch, token, step, lease)
+                if settle.outcome in ("lost", "unsure"):
+                    metrics.LEASES_LOST.inc()
+                    _updates("lost").inc()
+                    log.warning(
+                        "lease_lost",
+                        ordering_key=ck,
+                        update_id=step.uid,
+                        confirmed=settle.outcome == "lost",
+                    )
+                    if settle.outcome == "unsure":
+                        # Heartbeats failed: give the chat back if it is still ours, else stay out.
+                        return await self._release_unsure(ck, epoch, token, step.uid)
+                    return None
+                done += 1
+                budget = done < self.config.batch_size
+                budget = budget and time.monotonic() - started < self.config.batch_seconds
+                lease.granted = time.monotonic()
+                step = await self.scripts.next(
+                    self.redis,
+                    ck,
+                    epoch,
+                    token,
+                    step.uid,
+                    settle.outcome,
+                    error=settle.error,
+                    yield_=not budget or self.stopping(),
+                    hold_ms=settle.hold_ms,
                 )
-                if settle.outcome == "unsure":
-                    # Heartbeats failed: give the chat back if it is still ours, else stay out.
-                    return await self._release_unsure(ck, epoch, token, step.uid)
-                return None
-            done += 1
-            budget = done < self.config.batch_size
-            budget = budget and time.monotonic() - started < self.config.batch_seconds
-            granted = time.monotonic()
-            step = await self.scripts.next(
-                self.redis,
-                ck,
-                epoch,
-                token,
-                step.uid,
-                settle.outcome,
-                error=settle.error,
-                yield_=not budget or self.stopping(),
-                hold_ms=settle.hold_ms,
-            )
-            self._count_dead(ck, step)
-            if step.kind == "YIELD":
-                return max(settle.hold_ms / 1000, ROTATE_S)
+                self._count_dead(ck, step)
+                if step.kind == "YIELD":
+                    return max(settle.hold_ms / 1000, ROTATE_S)
+        finally:
+            lease.stop()
         if step.kind == "LOST":
             metrics.LEASES_LOST.inc()
             log.warning("lease_lost", ordering_key=ck)
@@ -250,15 +274,12 @@ class Drainer:
         async with asyncio.timeout(self.config.handler_timeout):
             await self.handler(payload, meta)
 
-    async def _run_one(
-        self, ck: str, epoch: str, token: str, step: Step, granted: float
-    ) -> _Settle:
+    async def _run_one(self, ck: str, epoch: str, token: str, step: Step, lease: _Lease) -> _Settle:
         meta = UpdateMeta(step.uid, ck, step.attempt, self.config.max_attempts)
         if step.attempt == 1 and step.seen_ms is not None:
             metrics.QUEUE_WAIT_SECONDS.observe(max(0, step.now_ms - step.seen_ms) / 1000)
-        lease = _Lease(self, ck, epoch, token, granted)
         task = asyncio.create_task(self._call(step.payload, meta))
-        beat = asyncio.create_task(lease.keep(task))
+        lease.victim = task
         t0 = time.perf_counter()
         try:
             await task
@@ -275,7 +296,7 @@ class Drainer:
         except Exception as exc:
             return self._failed(ck, step, exc)
         finally:
-            beat.cancel()
+            lease.victim = None
             metrics.HANDLER_SECONDS.observe(time.perf_counter() - t0)
         if lease.lost:
             return _Settle("lost" if lease.confirmed else "unsure")
