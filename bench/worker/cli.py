@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> None:
         "--rate", type=float, default=0.0, help="open-loop rate (0: 40%% of the burst)"
     )
     parser.add_argument("--steady-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating aiogram/worker rounds (median ratio)"
+    )
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--redis-url", help="use this Redis instead of a private valkey")
     parser.add_argument("--server-cpu", type=int, default=0)
