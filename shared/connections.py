@@ -15,7 +15,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.autopipeline import AutoPipelineRedis
 
-__all__ = ["create_redis", "normalize_redis_url"]
+__all__ = ["create_redis", "normalize_redis_url", "pack_with_hiredis"]
 
 
 def normalize_redis_url(url: str) -> str:
@@ -48,6 +48,17 @@ def create_redis(
     pool = client.connection_pool
     pool.connection_class = _hiredis_packing(pool.connection_class)
     return client
+
+
+async def pack_with_hiredis(client: Redis) -> None:
+    """Give a client built elsewhere (arq's pool) hiredis packing; its idle connections are
+    closed and dropped so that new ones are made with it."""
+    pool = client.connection_pool
+    if _hiredis_packing(pool.connection_class) is pool.connection_class:
+        return
+    pool.connection_class = _hiredis_packing(pool.connection_class)
+    await pool.disconnect()
+    pool.reset()  # type: ignore[no-untyped-call]
 
 
 class _HiredisPacking(AbstractConnection):

@@ -42,3 +42,24 @@ async def test_unsendable_values_raise_data_error(
     with pytest.raises(DataError):
         await redis.set(f"{key_prefix}:never-written", value)
     assert await redis.exists(f"{key_prefix}:never-written") == 0
+
+
+async def test_a_pool_built_elsewhere_gets_hiredis_packing(redis_url: str, key_prefix: str) -> None:
+    from redis.asyncio import Redis as PlainRedis
+
+    from shared.connections import pack_with_hiredis
+
+    client = PlainRedis.from_url(redis_url)
+    try:
+        await client.set(f"{key_prefix}:before", "1", ex=60)  # an idle connection now exists
+        await pack_with_hiredis(client)
+        assert client.connection_pool.connection_class.__name__.startswith("HiredisPacking")
+        assert await client.get(f"{key_prefix}:before") == b"1"
+        conn = await client.connection_pool.get_connection()
+        try:
+            assert type(conn).__name__.startswith("HiredisPacking")
+        finally:
+            await client.connection_pool.release(conn)
+        await client.delete(f"{key_prefix}:before")
+    finally:
+        await client.aclose()

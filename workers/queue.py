@@ -41,7 +41,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from shared.connections import create_redis, normalize_redis_url
+from shared.connections import create_redis, normalize_redis_url, pack_with_hiredis
 from shared.gc_tuning import tune_after_startup
 from shared.logs import get_logger
 from shared.pipeline.keys import DRAIN_FUNCTION, Keys
@@ -189,6 +189,7 @@ class WakeWorker(Worker):
                 default_queue_name=self.queue_name,
                 expires_extra_ms=self.expires_extra_ms,
             )
+            await pack_with_hiredis(self._pool)
         logging.getLogger("arq.worker").info("starting %s", self.queue_name)
         await log_redis_info(self.pool, logging.getLogger("arq.worker").debug)
         self.ctx["redis"] = self.pool
