@@ -48,6 +48,7 @@ from shared.pipeline.keys import DRAIN_FUNCTION, Keys
 from shared.pipeline.scripts import LuaScript, PipelineScripts, ScriptConfig
 from shared.settings import Settings
 from workers.drain import DrainConfig, Drainer, HandlerFactory
+from workers.housekeeping import purge_keyboard_cache
 from workers.metrics.rollup import rollup_metrics
 from workers.reaper import Reaper
 
@@ -322,6 +323,18 @@ def build_worker(
                 rollup_metrics,
                 name=f"{keys.prefix}:metrics-rollup:{keys.bot_id}",
                 minute=7,
+                second=0,
+                timeout=timeout,
+                keep_result=3600,
+                max_tries=1,
+            )
+        )
+        # Expired inline keyboards, hourly at :37 (one worker runs each slot, as above).
+        cron_jobs.append(
+            cron(
+                purge_keyboard_cache,
+                name=f"{keys.prefix}:keyboard-cache-purge:{keys.bot_id}",
+                minute=37,
                 second=0,
                 timeout=timeout,
                 keep_result=3600,

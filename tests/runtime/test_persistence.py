@@ -237,3 +237,51 @@ async def test_the_rollup_is_an_arq_cron_of_the_worker(make_runtime: RuntimeFact
     assert await rollup_metrics({}) is None  # a worker without the bot runtime skips it
     result = await rollup_metrics({RUNTIME_CTX_KEY: runtime})
     assert result is not None and set(result) == {"hours", "days", "pruned"}
+
+
+async def test_expired_inline_keyboards_are_purged_by_an_hourly_cron(
+    make_runtime: RuntimeFactory,
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import delete, select
+
+    from shared.db.models import InlineKeyboardCache
+    from workers.features.ui.kbcache import KeyboardCache
+    from workers.housekeeping import purge_keyboard_cache
+    from workers.queue import build_worker
+    from workers.runtime import RUNTIME_CTX_KEY
+
+    runtime = await make_runtime()
+
+    async def factory(ctx):  # never called: the worker is only built
+        raise AssertionError
+
+    worker = build_worker(runtime.settings, factory)
+    crons = {job.name: job for job in worker.cron_jobs}
+    prefix, bot_id = runtime.settings.redis.key_prefix, runtime.settings.telegram.bot_id
+    job = crons[f"{prefix}:keyboard-cache-purge:{bot_id}"]
+    assert job.coroutine is purge_keyboard_cache and job.minute == 37
+    assert await purge_keyboard_cache({}) is None  # a worker without the bot runtime skips it
+
+    chat_id = new_id()
+    live = KeyboardCache(runtime.sessionmaker)
+    await KeyboardCache(runtime.sessionmaker, ttl=dt.timedelta(seconds=-1)).store(chat_id, ["old"])
+    kept = await live.store(chat_id, ["fresh"])
+    of_chat = InlineKeyboardCache.chat_id == chat_id
+
+    async def keys() -> list[str]:
+        async with runtime.sessionmaker() as db:
+            return sorted(
+                (await db.execute(select(InlineKeyboardCache.key).where(of_chat))).scalars()
+            )
+
+    try:
+        assert len(await keys()) == 2
+        purged = await purge_keyboard_cache({RUNTIME_CTX_KEY: runtime})
+        assert purged is not None and purged >= 1
+        assert await keys() == [kept.key]
+        assert await live.resolve(kept.button(0), chat_id) is not None
+    finally:
+        async with runtime.sessionmaker() as db, db.begin():
+            await db.execute(delete(InlineKeyboardCache).where(of_chat))
