@@ -131,6 +131,27 @@ async def test_the_last_transient_attempt_tells_the_user(
     ]
 
 
+async def test_the_last_attempt_names_the_support_contact_when_one_is_set(
+    make_runtime: RuntimeFactory, tg: FakeTelegramServer
+) -> None:
+    runtime = await make_runtime()
+    store = runtime.dispatcher.workflow_data["gateway_settings"]
+    await store.set("support_contact", "@uk_help <b>24/7</b>", actor_user_id=1)
+    user = tg.state.user(new_id(), "Aziz")
+    FLAKY[user.chat_id] = 1
+    with pytest.raises(ServiceUnavailable):
+        await feed(runtime, user.send_command("flaky"), attempt=5, max_attempts=5)
+    (call,) = tg.state.calls_to("sendMessage", chat_id=user.chat_id)
+    # Sent as HTML: the contact is escaped, so Telegram shows it as typed.
+    assert call.params["text"] == (
+        "Сервис временно недоступен. Попробуйте через минуту. "
+        "Поддержка: @uk_help &lt;b&gt;24/7&lt;/b&gt;"
+    )
+    shown = "Сервис временно недоступен. Попробуйте через минуту. Поддержка: @uk_help <b>24/7</b>"
+    assert call.result["text"] == shown
+    await store.set("support_contact", "", actor_user_id=1)
+
+
 async def test_a_long_429_is_handed_to_the_pipeline(
     make_runtime: RuntimeFactory, tg: FakeTelegramServer
 ) -> None:

@@ -14,6 +14,7 @@ policy (:mod:`workers.runtime.failures`):
 
 from __future__ import annotations
 
+import html
 import time
 from typing import Any
 
@@ -30,11 +31,13 @@ from workers.runtime.context import UpdateContext, UpdateMetaLike
 from workers.runtime.factory import BotRuntime
 from workers.runtime.failures import classify, for_pipeline
 from workers.runtime.fsm import prefetched_fsm
-from workers.runtime.texts import APOLOGY, UNAVAILABLE
+from workers.runtime.texts import APOLOGY, UNAVAILABLE, UNAVAILABLE_SUPPORT
 
 __all__ = ["UpdateProcessor"]
 
 log = get_logger("workers.update")
+# As in the features' apologies: a contact longer than this is cut, never the sentence.
+SUPPORT_MAX = 100
 _handler_seconds = Children(HANDLER_SECONDS)
 _processed = Children(UPDATES_PROCESSED)
 
@@ -109,6 +112,9 @@ class UpdateProcessor:
     async def _tell(self, update: Update, ctx: UpdateContext, text: str) -> None:
         """Best effort: a failure to apologise is logged, never raised over the real error."""
         message = self.runtime.i18n.gettext(text, locale=ctx.locale)
+        if text == UNAVAILABLE and (support := await self._support_contact()):
+            message = self.runtime.i18n.gettext(UNAVAILABLE_SUPPORT, locale=ctx.locale)
+            message = message.format(support=html.escape(support[:SUPPORT_MAX]))
         if update.callback_query is not None:
             try:
                 await self._bot.answer_callback_query(
@@ -125,6 +131,17 @@ class UpdateProcessor:
             await self._bot.send_message(chat_id, message)
         except Exception as exc:
             log.warning("apology_not_sent", error=type(exc).__name__)
+
+    async def _support_contact(self) -> str | None:
+        """The admin's support contact (gateway settings, cached); ``None`` when unset or unread."""
+        store = self._dp.workflow_data.get("gateway_settings")
+        if store is None:
+            return None
+        try:
+            return (await store.get()).support_contact or None
+        except Exception:  # the apology must not fail over the contact
+            log.warning("support_contact_unread", exc_info=True)
+            return None
 
 
 def _chat_of(update: Update) -> Any:

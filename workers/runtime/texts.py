@@ -15,10 +15,14 @@ __all__ = [
     "ROLE_REFUSED",
     "SLOW_DOWN",
     "UNAVAILABLE",
+    "UNAVAILABLE_SUPPORT",
 ]
 
 APOLOGY: Final = N_("Извините, что-то пошло не так. Попробуйте ещё раз или начните заново: /start")
 UNAVAILABLE: Final = N_("Сервис временно недоступен. Попробуйте через минуту.")
+UNAVAILABLE_SUPPORT: Final = N_(
+    "Сервис временно недоступен. Попробуйте через минуту. Поддержка: {support}"
+)
 SLOW_DOWN: Final = N_(
     "Слишком много сообщений. Пожалуйста, подождите {seconds} сек. и попробуйте снова."
 )

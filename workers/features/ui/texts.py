@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from workers.locales import N_
+from workers.runtime import texts as runtime_texts
 
 # Main menu buttons (reply keyboard). A badge " (N)" may follow the text; matching strips it.
 BTN_CREATE_REQUEST: Final = N_("Создать заявку")
@@ -35,9 +36,8 @@ OUTDATED: Final = N_("Эта кнопка устарела.")
 
 # Downstream errors (domain.md §4 "Downstream failure"); ``detail`` is never shown.
 # The plain "temporarily unavailable" is the runtime's (workers.runtime.texts.UNAVAILABLE).
-UNAVAILABLE_SUPPORT: Final = N_(
-    "Сервис временно недоступен. Попробуйте через минуту. Поддержка: {support}"
-)
+# The runtime says it too (the last attempt of a transient failure): one msgid, defined there.
+UNAVAILABLE_SUPPORT: Final = runtime_texts.UNAVAILABLE_SUPPORT
 GENERIC_ERROR: Final = N_("Не удалось выполнить действие. Попробуйте ещё раз.")
 GENERIC_ERROR_SUPPORT: Final = N_(
     "Не удалось выполнить действие. Попробуйте ещё раз. Поддержка: {support}"
