@@ -176,8 +176,7 @@ class _Lease:
                 # We cannot prove we still hold it: stop before another worker may start.
                 self.lost = True
             else:
-                self.granted = min(self.granted, sent)  # try again soon
-                await asyncio.sleep(min(interval, 0.5))
+                await asyncio.sleep(min(interval, 0.5))  # not proven lost yet: try again soon
                 continue
             if self.victim is not None:
                 self.victim.cancel()

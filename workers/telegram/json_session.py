@@ -35,8 +35,18 @@ _JSON = {"Content-Type": "application/json"}
 class JsonSession(AiohttpSession):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        # Response[T] is a parametrised pydantic model: built once per result type.
+        # Every answer is parsed as ``Response[<result type>]``. pydantic keeps parametrised
+        # generics in a weak-valued cache, so without a strong reference here the class is
+        # collected and rebuilt (about 10 ms of schema building) every few hundred calls, on
+        # aiogram's paths (uploads, error replies) as well as ours.
         self._response_types: dict[Any, type[Response[Any]]] = {}
+
+    def response_type(self, method: TelegramMethod[Any]) -> type[Response[Any]]:
+        returning = method.__returning__
+        response_type = self._response_types.get(returning)
+        if response_type is None:
+            response_type = self._response_types[returning] = Response[returning]  # type: ignore[valid-type]
+        return response_type
 
     def build_json(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
         """The method's parameters as one JSON object, or ``None`` when it uploads a file."""
@@ -55,6 +65,7 @@ class JsonSession(AiohttpSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
     ) -> TelegramType:
+        response_type = self.response_type(method)
         payload = self.build_json(bot, method)
         if payload is None:
             return await super().make_request(bot, method, timeout)
@@ -72,16 +83,17 @@ class JsonSession(AiohttpSession):
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
         except ClientError as e:
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
-        return cast(TelegramType, self._decode(bot, method, status, content).result)
+        return cast(TelegramType, self._decode(bot, method, response_type, status, content).result)
 
     def _decode(
-        self, bot: Bot, method: TelegramMethod[TelegramType], status: int, content: bytes
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        response_type: type[Response[Any]],
+        status: int,
+        content: bytes,
     ) -> Response[TelegramType]:
         if HTTPStatus.OK <= status <= HTTPStatus.IM_USED:
-            returning = method.__returning__
-            response_type = self._response_types.get(returning)
-            if response_type is None:
-                response_type = self._response_types[returning] = Response[returning]  # type: ignore[valid-type]
             try:
                 response = response_type.model_validate_json(content, context={"bot": bot})
             except ValidationError:

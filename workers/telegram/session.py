@@ -114,10 +114,6 @@ class BotApiMiddleware(BaseRequestMiddleware):
         self._retries = retries
         self._on_unreachable = on_unreachable
         self._sleep = sleep
-        # aiogram parses every answer as ``Response[<result type>]``. pydantic keeps parametrized
-        # generics in a weak-valued cache, so without a strong reference the class is collected
-        # and rebuilt (about 10 ms of schema building) every few hundred calls.
-        self._response_types: dict[Any, Any] = {}
 
     async def __call__(
         self,
@@ -126,9 +122,6 @@ class BotApiMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         name = method.__api_method__
-        returning = method.__returning__
-        if returning not in self._response_types:
-            self._response_types[returning] = Response[returning]  # type: ignore[valid-type]
         chat_id = _chat_id(method)
         started = time.monotonic()
         try:
