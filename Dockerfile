@@ -9,7 +9,6 @@ COPY shared ./shared
 COPY ingest ./ingest
 COPY workers ./workers
 COPY migrations ./migrations
-COPY bench ./bench
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir --upgrade pip \
     && /opt/venv/bin/pip install --no-cache-dir .
 

@@ -14,6 +14,8 @@ import typer
 
 from shared.settings import Settings, SettingsError, load_settings
 
+COMMANDS_GROUP = "bot_gateway.commands"
+
 app = typer.Typer(
     name="bot-gateway",
     help="Telegram gateway: ingest receiver, ordered arq workers, operator tools.",
@@ -81,24 +83,16 @@ def migrate(
 
 
 def _register_optional() -> None:
-    """Subcommands owned by the ingest, worker and tooling packages."""
-    import importlib
+    """Subcommands contributed by installed packages (entry point group ``bot_gateway.commands``).
 
-    for module in (
-        "ingest.cli",
-        "workers.cli",
-        "shared.pipeline.cli",
-        "shared.fakes.cli",
-        "shared.devtools.cli",
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            # Only a subcommand whose package is absent is skipped; a broken import still fails.
-            if not exc.name or not module.startswith(exc.name):
-                raise
-            continue
-        mod.register(app)
+    The product registers ``ingest``, ``worker``, ``queue`` and ``dlq``; the dev kit, when it is
+    installed, adds ``dev``, ``chat``, ``record``, ``replay`` and ``fakes``. Discovery by entry
+    point keeps this module below the packages it serves: it names none of them.
+    """
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        entry.load()(app)
 
 
 def main() -> None:

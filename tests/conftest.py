@@ -17,8 +17,8 @@ import asyncpg
 import pytest
 from redis.asyncio import Redis
 
+from devkit.servers import Servers, resolve_servers
 from shared.connections import create_redis
-from shared.devservers import Servers, resolve_servers
 
 pytest_plugins = ["tests.replay_plugin"]
 

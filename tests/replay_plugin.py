@@ -2,7 +2,7 @@
 
 A test gets the fake Bot API and the five fake services on loopback ports, the real
 :class:`~shared.pipeline.Pipeline` on real Redis under a key prefix of its own, and a real arq
-drain worker running the real bot runtime (``workers.runtime:create_handler`` with the feature
+drain worker running the real bot runtime (``workers.bot.runtime:create_handler`` with the feature
 routers) against the run's migrated PostgreSQL database. Updates enter through
 ``Pipeline.enqueue`` as ingest would put them; every wait has a deadline (no sleeps).
 
@@ -27,17 +27,17 @@ Conversation mode — simulated users, one step at a time::
 API (``replay`` is a :class:`Replay`):
 
 * ``user(user_id, first_name="Test", language_code="ru", **kw)`` → ``SimulatedUser``
-  (shared.fakes.telegram); seeded people of the fake services are in ``shared.fakes.seed``.
-* ``await send(update_dict)`` → :class:`~shared.devtools.results.Turn` (``.calls``,
+  (devkit.fakes.telegram); seeded people of the fake services are in ``devkit.fakes.seed``.
+* ``await send(update_dict)`` → :class:`~devkit.tools.results.Turn` (``.calls``,
   ``.ok_calls``, ``.texts``, ``.text``, ``.methods``, ``.markup()``, ``.buttons()``,
   ``.transcript``); ``text(user, s)``, ``command(user, name, args="")``,
   ``press(user, button_text)``, ``press_at(user, message, button)``, ``contact(user, phone=…)``,
   ``photo(user, caption=…)``, ``location(user)`` build the update with the user and send it.
-* ``await run(updates, speed=None)`` → :class:`~shared.devtools.results.RunResult`
+* ``await run(updates, speed=None)`` → :class:`~devkit.tools.results.RunResult`
   (``.transcript``, ``.text``, ``.texts(chat_id)``, ``.enqueued``, ``.dead_lettered``):
   ``updates`` is a ``Path`` to JSONL, JSONL text, or a list of update dicts (see
-  ``shared.devtools.updates`` for the line format).
-* ``transcript()`` → the whole test's :class:`~shared.devtools.transcript.Transcript`
+  ``devkit.tools.updates`` for the line format).
+* ``transcript()`` → the whole test's :class:`~devkit.tools.transcript.Transcript`
   (``.render()`` is the text ``bot-gateway replay`` prints).
 * ``telegram`` (``FakeTelegramState``: ``calls_to``, ``transcript``, ``bot_messages`` …),
   ``services`` (``FakeWorld`` of the fake services: users, requests, shifts, controls …),
@@ -65,16 +65,16 @@ from typing import Any
 import pytest
 from aiogram import Router
 
-from shared.devtools.fakeset import FakeSet, run_fake_set
-from shared.devtools.harness import ReplayHarness
-from shared.devtools.results import RunResult, Turn
-from shared.devtools.transcript import Transcript
-from shared.fakes.state import FakeWorld
-from shared.fakes.telegram import FakeTelegramState, SimulatedUser
-from shared.fakes.telegram.users import ButtonRef, MessageRef
+from devkit.fakes.state import FakeWorld
+from devkit.fakes.telegram import FakeTelegramState, SimulatedUser
+from devkit.fakes.telegram.users import ButtonRef, MessageRef
+from devkit.tools.fakeset import FakeSet, run_fake_set
+from devkit.tools.harness import ReplayHarness
+from devkit.tools.results import RunResult, Turn
+from devkit.tools.transcript import Transcript
 from shared.pipeline import Pipeline
 from shared.settings import Settings, load_settings
-from workers.drain import HandlerFactory, UpdateHandler
+from workers.pipeline.drain import HandlerFactory, UpdateHandler
 
 __all__ = ["Replay", "runtime_with_routers"]
 
@@ -93,7 +93,7 @@ def runtime_with_routers(routers: Sequence[RouterSpec] | None) -> HandlerFactory
     """A handler factory: the real runtime with ``routers`` (default: the feature routers)."""
 
     async def factory(ctx: dict[str, Any]) -> tuple[UpdateHandler, Any]:
-        from workers.runtime import RUNTIME_CTX_KEY, UpdateProcessor, build_runtime
+        from workers.bot.runtime import RUNTIME_CTX_KEY, UpdateProcessor, build_runtime
 
         settings = ctx["settings"]
         # build_runtime frees each router from any earlier runtime's dispatcher itself.

@@ -123,7 +123,7 @@ def service_env(name: str, given: dict[str, str]) -> dict[str, str]:
 
 
 def test_every_service_environment_loads_as_settings() -> None:
-    from shared.devtools.overrides import load_settings_with
+    from devkit.tools.overrides import load_settings_with
 
     production = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "a-secret"}
     for given in (production, DEMO):
@@ -142,8 +142,8 @@ def test_every_service_environment_loads_as_settings() -> None:
 
 
 def test_the_fakes_profile_serves_the_bot_api_to_the_others() -> None:
-    from shared.devtools.overrides import load_settings_with
-    from shared.fakes.cli import fake_ports
+    from devkit.fakes.cli import fake_ports
+    from devkit.tools.overrides import load_settings_with
 
     fakes = load_settings_with(service_env("fakes", DEMO))
     assert fake_ports(fakes)["telegram"] == 8081  # `bot-gateway fakes` starts the Bot API fake

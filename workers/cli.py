@@ -13,11 +13,11 @@ import typer
 
 if TYPE_CHECKING:
     from shared.settings import Settings
-    from workers.drain import HandlerFactory
+    from workers.pipeline.drain import HandlerFactory
 
 __all__ = ["DEFAULT_HANDLER", "load_handler_factory", "new_event_loop", "register", "run_worker"]
 
-DEFAULT_HANDLER = "workers.runtime:create_handler"
+DEFAULT_HANDLER = "workers.bot.runtime:create_handler"
 
 
 class HandlerLoadError(Exception):
@@ -84,7 +84,7 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 def run_worker(settings: Settings, factory: HandlerFactory, *, burst: bool = False) -> None:
     """Build the worker on a fresh uvloop loop and run it until it is told to stop."""
-    from workers.queue import build_worker
+    from workers.pipeline.queue import build_worker
 
     # arq's Worker takes the current event loop when it is constructed.
     asyncio.set_event_loop(new_event_loop())

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         Path(args.out).write_text(json.dumps(runner(run_baseline(args))))
         return
 
-    from shared.devservers import resolve_servers
+    from devkit.servers import resolve_servers
 
     os.sched_setaffinity(0, {args.client_cpu})
     stop_redis: Callable[[], None] = lambda: None  # noqa: E731

@@ -60,7 +60,7 @@ def temporary_database(server_url: str) -> Iterator[str]:
 
 def register_residents(world: Any, bases: tuple[int, ...], count: int) -> None:
     """Approved residents for the chats the load uses (most real traffic is from them)."""
-    from shared.fakes.entities import UserRec
+    from devkit.fakes.entities import UserRec
 
     now = world.now()
     for base in bases:
@@ -73,11 +73,11 @@ def register_residents(world: Any, bases: tuple[int, ...], count: int) -> None:
 
 @contextlib.asynccontextmanager
 async def fakes() -> AsyncIterator[tuple[Any, str, str, str]]:
-    from shared.fakes import auth as fake_auth
-    from shared.fakes import user as fake_user
-    from shared.fakes.serve import serve
-    from shared.fakes.state import FakeWorld
-    from shared.fakes.telegram import FakeTelegramState, create_app
+    from devkit.fakes import auth as fake_auth
+    from devkit.fakes import user as fake_user
+    from devkit.fakes.serve import serve
+    from devkit.fakes.state import FakeWorld
+    from devkit.fakes.telegram import FakeTelegramState, create_app
 
     state = FakeTelegramState(bot_id=BOT_ID, auto_create_chats=True)
     world = FakeWorld()

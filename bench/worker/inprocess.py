@@ -52,8 +52,8 @@ async def run_baseline(args: argparse.Namespace) -> dict[str, float]:
 async def run_runtime_in_process(args: argparse.Namespace) -> dict[str, float]:
     from shared.cli import setup_logging
     from shared.settings import load_settings
-    from workers.drain import UpdateMeta
-    from workers.runtime import UpdateProcessor, build_runtime
+    from workers.bot.runtime import UpdateProcessor, build_runtime
+    from workers.pipeline.drain import UpdateMeta
 
     settings = load_settings()
     setup_logging(settings)
@@ -97,7 +97,7 @@ def serve_worker(loop: str) -> None:
 
     from shared.cli import settings_or_exit, setup_logging
     from workers.cli import new_event_loop
-    from workers.queue import build_worker
+    from workers.pipeline.queue import build_worker
 
     settings = settings_or_exit()
     setup_logging(settings)

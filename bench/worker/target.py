@@ -35,7 +35,7 @@ def bench_router() -> Router:
 async def create_bench_handler(ctx: dict[str, Any]) -> Any:
     """Handler factory for ``bot-gateway worker --handler bench.worker:create_bench_handler``."""
     from shared.settings import load_settings
-    from workers.runtime import RUNTIME_CTX_KEY, UpdateProcessor, build_runtime
+    from workers.bot.runtime import RUNTIME_CTX_KEY, UpdateProcessor, build_runtime
 
     runtime = await build_runtime(load_settings(), routers=[bench_router()])
     ctx[RUNTIME_CTX_KEY] = runtime

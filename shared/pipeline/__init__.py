@@ -1,8 +1,9 @@
 """The ordered, durable update pipeline: per-chat inboxes in Redis drained by arq workers.
 
 Ingest calls :class:`Pipeline` (``enqueue`` / ``enqueue_many``); workers run activation jobs
-(``workers.drain``); the reaper repairs what crashes leave behind (``workers.reaper``).  The design,
-its invariants and its failure analysis are in docs/pipeline.md.
+(``workers.pipeline.drain``); the reaper repairs what crashes leave behind
+(``workers.pipeline.reaper``). The design, its invariants and its failure analysis are in
+docs/pipeline.md.
 """
 
 from shared.pipeline.enqueue import EnqueueResult, EnqueueStatus, Pipeline

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from devkit.fakes.stack import RunningFakes, run_fakes
 from shared.clients import ServiceClients
-from shared.fakes.stack import RunningFakes, run_fakes
 from shared.settings import Settings, load_settings
 
 SERVICE_KEY = "svc-key-7f3a9c2e41d8"

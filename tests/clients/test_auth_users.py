@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from devkit.fakes import seed
+from devkit.fakes.stack import RunningFakes
 from shared.clients import Gone, ServiceClients, ServiceConflict, ServiceNotFound, Unauthorized
 from shared.clients.models import User
-from shared.fakes import seed
-from shared.fakes.stack import RunningFakes
 
 
 async def test_login_refresh_me_and_permissions(clients: ServiceClients) -> None:

@@ -8,6 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from devkit.fakes import seed
+from devkit.fakes.serve import free_port
+from devkit.fakes.stack import RunningFakes
 from shared.clients import (
     BreakerBoard,
     CircuitOpen,
@@ -17,9 +20,6 @@ from shared.clients import (
     UserClient,
 )
 from shared.connections import create_redis
-from shared.fakes import seed
-from shared.fakes.serve import free_port
-from shared.fakes.stack import RunningFakes
 from shared.settings import Settings, load_settings
 from tests.clients.support import metric, wait_until
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from devkit.fakes import seed
+from devkit.fakes.serve import serve
+from devkit.fakes.stack import RunningFakes
 from shared import errors as base
 from shared.clients import (
     BadRequest,
@@ -20,9 +23,6 @@ from shared.clients import (
     ValidationFailed,
 )
 from shared.clients.policy import CallPolicy
-from shared.fakes import seed
-from shared.fakes.serve import serve
-from shared.fakes.stack import RunningFakes
 from tests.clients.support import ScriptedPeer
 
 

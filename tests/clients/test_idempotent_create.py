@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
+from devkit.fakes import seed
+from devkit.fakes.stack import RunningFakes
 from shared.clients import ServiceClients
-from shared.fakes import seed
-from shared.fakes.stack import RunningFakes
 from shared.settings import load_settings
 
 

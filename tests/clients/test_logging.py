@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import structlog
 
+from devkit.fakes import seed
+from devkit.fakes.stack import RunningFakes
 from shared.clients import ServiceClients, ServiceFailure, Unauthorized, request_id_scope
-from shared.fakes import seed
-from shared.fakes.stack import RunningFakes
 from shared.logs import configure_logging
 from tests.clients.conftest import SERVICE_KEY
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
+from devkit.fakes import seed
+from devkit.fakes.stack import RunningFakes
 from shared.clients import (
     SERVICES,
     ServiceClients,
@@ -13,8 +15,6 @@ from shared.clients import (
     request_id_scope,
     request_id_var,
 )
-from shared.fakes import seed
-from shared.fakes.stack import RunningFakes
 from shared.settings import Settings
 from tests.clients.conftest import SERVICE_KEY
 from tests.clients.support import metric

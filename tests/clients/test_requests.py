@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from devkit.fakes import seed
+from devkit.fakes.stack import RunningFakes
 from shared.clients import ServiceClients, ServiceConflict, ServiceNotFound, ValidationFailed
-from shared.fakes import seed
-from shared.fakes.stack import RunningFakes
 
 
 async def _new_request(

@@ -8,6 +8,10 @@ import json
 import pytest
 import stamina
 
+from devkit.fakes import seed
+from devkit.fakes.idempotency import body_fingerprint
+from devkit.fakes.serve import free_port
+from devkit.fakes.stack import RunningFakes
 from shared.clients import (
     AuthClient,
     IdempotencyInProgress,
@@ -16,10 +20,6 @@ from shared.clients import (
     request_id_scope,
 )
 from shared.clients.policy import CallPolicy
-from shared.fakes import seed
-from shared.fakes.idempotency import body_fingerprint
-from shared.fakes.serve import free_port
-from shared.fakes.stack import RunningFakes
 from tests.clients.support import metric
 
 

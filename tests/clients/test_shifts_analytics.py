@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from devkit.fakes import seed
+from devkit.fakes.stack import RunningFakes
 from shared.clients import ServiceClients, ServiceConflict, ServiceForbidden, ValidationFailed
-from shared.fakes import seed
-from shared.fakes.stack import RunningFakes
 
 
 async def test_my_shifts_schedule_available_and_get(

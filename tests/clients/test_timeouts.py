@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from devkit.fakes import seed
+from devkit.fakes.stack import RunningFakes
 from shared.clients import ServiceClients, ServiceFailure
-from shared.fakes import seed
-from shared.fakes.stack import RunningFakes
 from shared.settings import load_settings
 
 

@@ -22,7 +22,7 @@ from aiogram.types import (
 )
 
 from shared.errors import ServiceUnavailable
-from workers.drain import UpdateHandler
+from workers.pipeline.drain import UpdateHandler
 
 GREETING = "Hello, {name}! Shall we go on?"
 
@@ -87,7 +87,7 @@ def create_router(greeting: str = GREETING) -> Router:
 
 async def _handler(ctx: dict[str, Any], router: Router) -> tuple[UpdateHandler, Any]:
     from shared.settings import Settings, load_settings
-    from workers.runtime import RUNTIME_CTX_KEY, UpdateProcessor, build_runtime
+    from workers.bot.runtime import RUNTIME_CTX_KEY, UpdateProcessor, build_runtime
 
     settings = ctx.get("settings")
     if not isinstance(settings, Settings):

@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.connections import create_redis
 from shared.settings import load_settings
-from workers.drain import UpdateHandler, UpdateMeta
+from workers.pipeline.drain import UpdateHandler, UpdateMeta
 
 DELAY = 0.25
 

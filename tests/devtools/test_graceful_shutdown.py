@@ -19,7 +19,7 @@ import time
 import pytest
 from redis.asyncio import Redis
 
-from shared.devtools.overrides import load_settings_with
+from devkit.tools.overrides import load_settings_with
 from shared.pipeline import Keys, Pipeline
 from tests.devtools.slow_handler import handled_key
 from tests.devtools.support import ROOT, cli_argv

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from devkit.tools.harness import ReplayHarness
 from shared.db.migrate import upgrade
-from shared.devtools.harness import ReplayHarness
 from tests.conftest import TEST_TOKEN
 from tests.db_support import temporary_database
 from tests.devtools import echo_bot

@@ -8,9 +8,9 @@ import json
 
 from redis.asyncio import Redis
 
+from devkit.tools.recorder import record_key, record_stream
+from devkit.tools.scrub import Scrubber
 from ingest.recording import Recorder
-from shared.devtools.recorder import record_key, record_stream
-from shared.devtools.scrub import Scrubber
 
 
 def _update(uid: int, user: int = 42) -> bytes:

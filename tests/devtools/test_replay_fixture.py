@@ -82,7 +82,7 @@ async def test_a_module_level_router_serves_test_after_test(replay: Replay, user
 
 
 async def test_by_default_the_real_runtime_with_the_feature_routers(replay: Replay) -> None:
-    replay.configure()  # no marker arguments: workers.runtime's feature routers
+    replay.configure()  # no marker arguments: workers.bot.runtime's feature routers
     user = replay.user(7_700_051, "Ona")
     await replay.command(user, "start")
     rendered = replay.transcript().render()

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from shared.devtools.compare import transcript_diff
-from shared.devtools.scrub import Scrubber
-from shared.devtools.transcript import Inbound, Note, Outbound, Transcript, describe_update
-from shared.devtools.updates import UpdateFileError, dump_line, load_updates, to_items
+from devkit.tools.compare import transcript_diff
+from devkit.tools.scrub import Scrubber
+from devkit.tools.transcript import Inbound, Note, Outbound, Transcript, describe_update
+from devkit.tools.updates import UpdateFileError, dump_line, load_updates, to_items
 
 
 def message(uid: int, user: int, text: str, **extra: Any) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from shared.fakes.stack import RunningFakes, run_fakes
-from shared.fakes.state import FakeWorld
+from devkit.fakes.stack import RunningFakes, run_fakes
+from devkit.fakes.state import FakeWorld
 from tests.fakes.service_support import Api
 
 SERVICE_KEY = "fake-suite-key-91c2"

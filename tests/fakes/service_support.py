@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from shared.fakes.stack import RunningFakes
+from devkit.fakes.stack import RunningFakes
 
 _keys = itertools.count(1)
 

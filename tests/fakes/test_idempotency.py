@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from shared.fakes import seed
-from shared.fakes.state import FakeWorld
+from devkit.fakes import seed
+from devkit.fakes.state import FakeWorld
 from tests.clients.support import wait_until
 from tests.fakes.service_support import Api
 

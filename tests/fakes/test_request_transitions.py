@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from shared.fakes import seed
-from shared.fakes.entities import RequestRec
-from shared.fakes.state import FakeWorld
+from devkit.fakes import seed
+from devkit.fakes.entities import RequestRec
+from devkit.fakes.state import FakeWorld
 from tests.fakes.service_support import Api
 
 STATUSES = (

@@ -8,9 +8,9 @@ import httpx
 import jwt
 import pytest
 
-from shared.fakes import seed
-from shared.fakes.stack import RunningFakes
-from shared.fakes.state import SERVICE_NAMES, FakeWorld
+from devkit.fakes import seed
+from devkit.fakes.stack import RunningFakes
+from devkit.fakes.state import SERVICE_NAMES, FakeWorld
 from tests.fakes.service_support import Api
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.fakes.cli import fake_ports
-from shared.fakes.serve import free_port
-from shared.fakes.stack import run_fakes, telegram_fake_module
+from devkit.fakes.cli import fake_ports
+from devkit.fakes.serve import free_port
+from devkit.fakes.stack import run_fakes, telegram_fake_module
 from shared.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +53,7 @@ async def test_one_world_behind_all_fakes_and_the_telegram_fake() -> None:
 def test_command_is_registered_as_bot_gateway_fakes() -> None:
     import typer
 
-    from shared.fakes.cli import register
+    from devkit.fakes.cli import register
 
     app = typer.Typer()
     register(app)
@@ -72,7 +72,7 @@ async def test_cli_serves_until_interrupted() -> None:
     }
     process = await asyncio.create_subprocess_exec(
         # The command's own entry point, so other subcommands' imports cannot interfere.
-        sys.executable, "-m", "shared.fakes.cli", "fakes",
+        sys.executable, "-m", "devkit.fakes.cli", "fakes",
         cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     try:

@@ -25,7 +25,7 @@ from aiogram.types import (
 )
 from aiogram.types.media_union import MediaUnion
 
-from shared.fakes.telegram import FakeTelegramServer, FakeTelegramState, fake_telegram_server
+from devkit.fakes.telegram import FakeTelegramServer, FakeTelegramState, fake_telegram_server
 
 TOKEN = "123456789:AAFakeTokenForTheGatewayTests_0123456"
 USER_ID = 5001

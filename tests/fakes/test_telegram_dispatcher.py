@@ -8,7 +8,7 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from shared.fakes.telegram import FakeTelegramState, fake_telegram_server
+from devkit.fakes.telegram import FakeTelegramState, fake_telegram_server
 
 TOKEN = "555000111:AADispatcherTokenDispatcherToken_42"
 

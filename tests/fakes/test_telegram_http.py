@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from shared.fakes.telegram import FakeTelegramServer, FakeTelegramState, fake_telegram_server
+from devkit.fakes.telegram import FakeTelegramServer, FakeTelegramState, fake_telegram_server
 
 TOKEN = "42424242:AAHttpClientTokenHttpClientToken_xyz"
 CHAT = 9001

@@ -12,8 +12,8 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramConflictError
 
-from shared.fakes.serve import serve
-from shared.fakes.telegram import FakeTelegramServer, FakeTelegramState, fake_telegram_server
+from devkit.fakes.serve import serve
+from devkit.fakes.telegram import FakeTelegramServer, FakeTelegramState, fake_telegram_server
 
 TOKEN = "123456789:AAFakeTokenForTheGatewayTests_0123456"
 SECRET = "hook-Secret_1"

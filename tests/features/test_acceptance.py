@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.fakes import seed
+from devkit.fakes import seed
 from tests.features.requests.support import (
     OUTDATED_RU,
     album,
@@ -16,9 +16,9 @@ from tests.features.requests.support import (
     t,
 )
 from tests.replay_plugin import Replay
-from workers.features.acceptance import texts
-from workers.features.ui import texts as ui_texts
-from workers.runtime import texts as runtime_texts
+from workers.bot.core import texts as runtime_texts
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.acceptance import texts
 
 
 async def test_accepting_with_a_rating_in_uzbek(replay: Replay) -> None:

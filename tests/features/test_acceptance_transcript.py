@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from shared.fakes import seed
-from shared.fakes.seed import load_seed
+from devkit.fakes import seed
+from devkit.fakes.seed import load_seed
 from tests.features.requests.support import assert_every_callback_answered_once
 from tests.replay_plugin import Replay
 

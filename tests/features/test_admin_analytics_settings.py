@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from redis.asyncio import Redis
 
-from shared.fakes.seed import ADMIN, MANAGER, PLUMBER, RESIDENT
+from devkit.fakes.seed import ADMIN, MANAGER, PLUMBER, RESIDENT
 from tests.features.executor.helpers import (
     LANGUAGES,
     alerts,
@@ -19,13 +19,13 @@ from tests.features.executor.helpers import (
     tx,
 )
 from tests.replay_plugin import Replay
-from workers.features.admin import texts
-from workers.features.admin.gateway_settings import (
+from workers.bot.core import texts as runtime_texts
+from workers.bot.core.gateway_settings import (
     DEFAULT_MAINTENANCE_MESSAGE,
     GatewaySettingsStore,
 )
-from workers.features.ui import category_label, fmt_datetime
-from workers.runtime import texts as runtime_texts
+from workers.bot.core.ui import category_label, fmt_datetime
+from workers.bot.features.admin import texts
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

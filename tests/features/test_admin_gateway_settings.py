@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
-from workers.features.admin.gateway_settings import (
+from workers.bot.core.gateway_settings import (
     DEFAULT_MAINTENANCE_MESSAGE,
     GatewaySettings,
     GatewaySettingsStore,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.fakes.seed import ADMIN, MANAGER, PLUMBER, RESIDENT
+from devkit.fakes.seed import ADMIN, MANAGER, PLUMBER, RESIDENT
 from tests.features.executor.helpers import (
     LANGUAGES,
     alerts,
@@ -18,10 +18,10 @@ from tests.features.executor.helpers import (
     tx,
 )
 from tests.replay_plugin import Replay
-from workers.features.admin import texts
-from workers.features.ui import specialization_label, status_label
-from workers.features.ui import texts as ui_texts
-from workers.runtime import texts as runtime_texts
+from workers.bot.core import texts as runtime_texts
+from workers.bot.core.ui import specialization_label, status_label
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.admin import texts
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

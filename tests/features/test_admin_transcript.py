@@ -6,11 +6,11 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from shared.fakes.seed import ADMIN, PENDING_RESIDENT
+from devkit.fakes.seed import ADMIN, PENDING_RESIDENT
 from tests.features.executor.helpers import assert_each_query_answered_once, tx
 from tests.replay_plugin import Replay
-from workers.features.admin import texts
-from workers.features.admin.gateway_settings import GatewaySettingsStore
+from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.features.admin import texts
 
 TRANSCRIPT = Path(__file__).parent / "admin" / "approve_analytics_settings.jsonl"
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from shared.fakes.seed import (
+from devkit.fakes.seed import (
     ADMIN,
     MANAGER,
     PENDING_EXECUTOR,
@@ -28,10 +28,10 @@ from tests.features.executor.helpers import (
     tx,
 )
 from tests.replay_plugin import Replay
-from workers.features.admin import texts
-from workers.features.ui import role_label, specialization_label, user_status_label
-from workers.features.ui import texts as ui_texts
-from workers.runtime import texts as runtime_texts
+from workers.bot.core import texts as runtime_texts
+from workers.bot.core.ui import role_label, specialization_label, user_status_label
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.admin import texts
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

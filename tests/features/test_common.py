@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from shared.fakes.seed import (
+from devkit.fakes.seed import (
     ADMIN,
     BLOCKED,
     ELECTRICIAN,
@@ -27,8 +27,8 @@ from tests.features.common.support import (
     reply_keyboard,
 )
 from tests.replay_plugin import Replay
-from workers.features.admin.gateway_settings import DEFAULT_MAINTENANCE_MESSAGE
-from workers.locales import create_i18n
+from workers.bot.core.gateway_settings import DEFAULT_MAINTENANCE_MESSAGE
+from workers.bot.locales import create_i18n
 
 FRESH_SETTINGS = {"WORKER_GATEWAY_SETTINGS_CACHE_SECONDS": "0"}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.fakes.seed import BLOCKED, MANAGER, PENDING_EXECUTOR, PLUMBER, RESIDENT
+from devkit.fakes.seed import BLOCKED, MANAGER, PENDING_EXECUTOR, PLUMBER, RESIDENT
 from tests.features.executor.helpers import (
     LANGUAGES,
     alerts,
@@ -20,10 +20,10 @@ from tests.features.executor.helpers import (
     tx,
 )
 from tests.replay_plugin import Replay
-from workers.features.executor import texts
-from workers.features.ui import status_label
-from workers.features.ui import texts as ui_texts
-from workers.runtime import texts as runtime_texts
+from workers.bot.core import texts as runtime_texts
+from workers.bot.core.ui import status_label
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.executor import texts
 
 ACTIVE = {"new", "in_progress", "purchase", "clarification", "done", "confirmed", "returned"}
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from aiogram.filters.callback_data import CallbackData
 
-from workers.features.admin import keyboards as admin
-from workers.features.executor import keyboards as executor
-from workers.features.shifts import keyboards as shifts
+from workers.bot.features.admin import keyboards as admin
+from workers.bot.features.executor import keyboards as executor
+from workers.bot.features.shifts import keyboards as shifts
 
 MAX_ID = 2_147_483_647  # the services' ids are 32-bit
 NUMBER = "991231-99999"  # YYMMDD-NNN, and the sequence may grow past 999

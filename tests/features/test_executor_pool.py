@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.fakes.seed import ELECTRICIAN, PLUMBER
+from devkit.fakes.seed import ELECTRICIAN, PLUMBER
 from tests.features.executor.helpers import (
     LANGUAGES,
     alerts,
@@ -17,8 +17,8 @@ from tests.features.executor.helpers import (
     tx,
 )
 from tests.replay_plugin import Replay
-from workers.features.executor import texts
-from workers.features.ui import texts as ui_texts
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.executor import texts
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.fakes.seed import PLUMBER
+from devkit.fakes.seed import PLUMBER
 from tests.features.executor.helpers import assert_each_query_answered_once, service_calls, tx
 from tests.replay_plugin import Replay
-from workers.features.executor import texts
+from workers.bot.features.executor import texts
 
 TRANSCRIPT = Path(__file__).parent / "executor" / "complete_and_claim.jsonl"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.fakes.entities import InviteRec
-from shared.fakes.seed import (
+from devkit.fakes.entities import InviteRec
+from devkit.fakes.seed import (
     ADMIN,
     BLOCKED,
     NEWCOMER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.fakes import seed
+from devkit.fakes import seed
 from tests.features.requests.support import (
     OUTDATED_RU,
     alerts,
@@ -14,9 +14,9 @@ from tests.features.requests.support import (
     t,
 )
 from tests.replay_plugin import Replay
-from workers.features.fallback import texts as fallback_texts
-from workers.features.requests import texts
-from workers.runtime import texts as runtime_texts
+from workers.bot.core import texts as runtime_texts
+from workers.bot.features.fallback import texts as fallback_texts
+from workers.bot.features.requests import texts
 
 
 async def test_request_status_checks_the_number_and_hides_what_is_not_visible(

@@ -4,7 +4,7 @@ taps, stale buttons)."""
 
 from __future__ import annotations
 
-from shared.fakes import seed
+from devkit.fakes import seed
 from tests.features.requests.support import (
     OUTDATED_RU,
     album,
@@ -17,8 +17,8 @@ from tests.features.requests.support import (
     video,
 )
 from tests.replay_plugin import Replay
-from workers.features.requests import texts
-from workers.features.ui import texts as ui_texts
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.requests import texts
 
 APARTMENT_RU = "Olmazor-1, Navoiy ko'chasi 12, кв. 5"
 

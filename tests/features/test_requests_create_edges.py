@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.fakes import seed
+from devkit.fakes import seed
 from tests.features.requests.support import (
     OUTDATED_RU,
     alerts,
@@ -17,11 +17,11 @@ from tests.features.requests.support import (
     t,
 )
 from tests.replay_plugin import Replay
-from workers.features.admin.gateway_settings import GatewaySettingsStore
-from workers.features.requests import texts
-from workers.features.ui import escape
-from workers.features.ui import texts as ui_texts
-from workers.runtime import texts as runtime_texts
+from workers.bot.core import texts as runtime_texts
+from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.ui import escape
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.requests import texts
 
 
 @pytest.mark.parametrize("locale", ["ru", "uz"])

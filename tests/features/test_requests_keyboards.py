@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from aiogram.filters.callback_data import CallbackData
 
-from workers.features.acceptance.keyboards import AcceptListCb, RatingCb, ReturnCb
-from workers.features.requests.keyboards import Back, CardCb, CreateCb, ListCb
-from workers.features.ui import LABELS
+from workers.bot.core.ui import LABELS
+from workers.bot.features.acceptance.keyboards import AcceptListCb, RatingCb, ReturnCb
+from workers.bot.features.requests.keyboards import Back, CardCb, CreateCb, ListCb
 
 LONGEST_CATEGORY = max(LABELS["category"], key=len)
 LONGEST_NUMBER = "991231-9999999"

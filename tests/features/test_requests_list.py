@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from shared.fakes import seed
+from devkit.fakes import seed
 from tests.features.requests.support import (
     assert_every_callback_answered_once,
     t,
 )
 from tests.replay_plugin import Replay
-from workers.features.ui import fmt_date
-from workers.features.ui import texts as ui_texts
-from workers.runtime import texts as runtime_texts
+from workers.bot.core import texts as runtime_texts
+from workers.bot.core.ui import fmt_date
+from workers.bot.core.ui import texts as ui_texts
 
 
 async def test_the_applicants_list_in_uzbek_pages_filters_and_opens_cards(replay: Replay) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.fakes import seed
+from devkit.fakes import seed
 from tests.features.requests.support import (
     assert_every_callback_answered_once,
     new_requests,
@@ -13,8 +13,8 @@ from tests.features.requests.support import (
     t,
 )
 from tests.replay_plugin import Replay
-from workers.features.requests import texts
-from workers.features.ui import texts as ui_texts
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.requests import texts
 
 TRANSCRIPT = Path(__file__).parent / "requests" / "create_request_uz.jsonl"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.fakes.seed import (
+from devkit.fakes.seed import (
     ELECTRICIAN,
     MANAGER,
     MULTI_ROLE,
@@ -17,7 +17,7 @@ from shared.fakes.seed import (
     RESIDENT,
     SHIFTS,
 )
-from shared.fakes.state import TASHKENT
+from devkit.fakes.state import TASHKENT
 from tests.features.executor.helpers import (
     LANGUAGES,
     alerts,
@@ -29,10 +29,10 @@ from tests.features.executor.helpers import (
     tx,
 )
 from tests.replay_plugin import Replay
-from workers.features.shifts import texts
-from workers.features.ui import fmt_datetime
-from workers.features.ui import texts as ui_texts
-from workers.runtime import texts as runtime_texts
+from workers.bot.core import texts as runtime_texts
+from workers.bot.core.ui import fmt_datetime
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.shifts import texts
 
 
 def shift_button(replay: Replay, key: str) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.fakes.seed import ELECTRICIAN, PLUMBER, SHIFTS
-from shared.fakes.state import TASHKENT
+from devkit.fakes.seed import ELECTRICIAN, PLUMBER, SHIFTS
+from devkit.fakes.state import TASHKENT
 from tests.features.executor.helpers import (
     LANGUAGES,
     alerts,
@@ -17,9 +17,9 @@ from tests.features.executor.helpers import (
     tx,
 )
 from tests.replay_plugin import Replay
-from workers.features.shifts import texts
-from workers.features.ui import fmt_datetime
-from workers.features.ui import texts as ui_texts
+from workers.bot.core.ui import fmt_datetime
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.shifts import texts
 
 
 def shift_button(replay: Replay, key: str) -> str:

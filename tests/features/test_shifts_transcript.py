@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from shared.fakes.seed import PLUMBER, SHIFTS
+from devkit.fakes.seed import PLUMBER, SHIFTS
 from tests.features.executor.helpers import assert_each_query_answered_once, tx
 from tests.replay_plugin import Replay
-from workers.features.shifts import texts
+from workers.bot.features.shifts import texts
 
 TRANSCRIPT = Path(__file__).parent / "shifts" / "my_shifts_take_schedule.jsonl"
 

@@ -24,10 +24,10 @@ from shared.clients import (
 from shared.db.engine import create_engine, create_sessionmaker
 from shared.db.models import InlineKeyboardCache
 from shared.settings import load_settings
-from workers.features import ui
-from workers.features.common.keyboards import LangCB, RoleCB
-from workers.features.onboarding.keyboards import ApCB, WhoCB
-from workers.locales import create_i18n
+from workers.bot.core import ui
+from workers.bot.features.common.keyboards import LangCB, RoleCB
+from workers.bot.features.onboarding.keyboards import ApCB, WhoCB
+from workers.bot.locales import create_i18n
 
 MAX_ID = 2_147_483_647  # the services' ids are 32-bit
 

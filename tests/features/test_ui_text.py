@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.features import ui
+from workers.bot.core import ui
 
 
 def test_truncate_then_escape_never_cuts_an_entity() -> None:

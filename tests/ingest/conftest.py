@@ -18,8 +18,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from devkit.fakes.serve import free_port, serve
 from ingest.app import IngestApp
-from shared.fakes.serve import free_port, serve
 from shared.pipeline import Keys, parse_envelope
 from shared.settings import Settings, load_settings
 

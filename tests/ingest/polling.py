@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from devkit.fakes.serve import serve
+from devkit.fakes.telegram import FakeTelegramState, create_app
 from ingest.metrics import IngestMetrics
 from ingest.poller import Poller, stop
 from ingest.redis_client import create_ingest_redis
 from ingest.server import bot_api
-from shared.fakes.serve import serve
-from shared.fakes.telegram import FakeTelegramState, create_app
 from shared.pipeline import Pipeline
 from shared.settings import Settings, load_settings
 from tests.ingest.conftest import metric, stored_payload

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from devkit.fakes.serve import free_port, serve
 from ingest.bot_api import (
     BadResponse,
     BotApi,
@@ -16,7 +17,6 @@ from ingest.bot_api import (
     RateLimited,
     ServerError,
 )
-from shared.fakes.serve import free_port, serve
 
 TOKEN = "123456789:" + "T" * 35
 

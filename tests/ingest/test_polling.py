@@ -92,7 +92,7 @@ async def test_server_errors_back_off_exponentially_then_recover(
 async def test_unreachable_api_is_retried(
     monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
-    from shared.fakes.serve import free_port
+    from devkit.fakes.serve import free_port
 
     config = polling_settings(monkeypatch, f"http://127.0.0.1:{free_port()}")
     async with running_poller(config) as (poller, task, metrics):

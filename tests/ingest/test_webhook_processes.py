@@ -9,8 +9,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from devkit.fakes.serve import free_port
 from ingest.update_types import ALLOWED_UPDATES
-from shared.fakes.serve import free_port
 from shared.settings import Settings
 from tests.ingest.conftest import SECRET, metric, stored_payload, update
 from tests.ingest.polling import fake_telegram, stored_update

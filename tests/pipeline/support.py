@@ -12,8 +12,8 @@ from typing import Any
 
 from shared.errors import RetryAfter
 from shared.settings import Settings
-from workers.drain import UpdateHandler, UpdateMeta
-from workers.queue import WakeWorker, build_worker
+from workers.pipeline.drain import UpdateHandler, UpdateMeta
+from workers.pipeline.queue import WakeWorker, build_worker
 
 
 async def wait_until(

@@ -25,7 +25,7 @@ from shared.pipeline import keys as pkeys
 from shared.settings import Settings
 from tests.pipeline.ledger import make_update
 from tests.pipeline.support import wait_until
-from workers.queue import WakeWorker, job_deserializer, job_serializer, redis_settings
+from workers.pipeline.queue import WakeWorker, job_deserializer, job_serializer, redis_settings
 
 
 @pytest.fixture

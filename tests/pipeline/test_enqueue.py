@@ -14,7 +14,7 @@ from shared.pipeline import EnqueueResult, EnqueueStatus, Keys, Pipeline
 from shared.pipeline.scripts import LuaScript, PipelineScripts, ScriptConfig, run_batch
 from shared.settings import Settings
 from tests.pipeline.ledger import make_update
-from workers.queue import job_deserializer
+from workers.pipeline.queue import job_deserializer
 
 
 class RoundTrips:

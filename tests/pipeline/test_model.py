@@ -37,7 +37,7 @@ from shared.connections import create_redis
 from shared.pipeline.keys import ARQ_IN_PROGRESS_PREFIX, ARQ_JOB_PREFIX, Keys
 from shared.pipeline.scripts import PipelineScripts, ScriptConfig, Step
 from tests.conftest import KEY_PREFIX
-from workers.reaper import Reaper
+from workers.pipeline.reaper import Reaper
 
 T = TypeVar("T")
 CHATS = ("c1", "c2")

@@ -17,7 +17,7 @@ from shared.pipeline.stats import collect_stats
 from shared.settings import Settings, load_settings
 from tests.pipeline.ledger import make_update
 from tests.pipeline.support import Recorder, graceful_stop, running_worker, wait_until
-from workers.reaper import Reaper
+from workers.pipeline.reaper import Reaper
 
 FAST = {
     "PIPELINE_LEASE_MS": "1000",

@@ -14,19 +14,19 @@ from typing import Any
 
 import pytest
 
+from devkit.fakes import auth as fake_auth
+from devkit.fakes import user as fake_user
+from devkit.fakes.entities import UserRec
+from devkit.fakes.serve import serve
+from devkit.fakes.state import FakeWorld
+from devkit.fakes.telegram import FakeTelegramServer, FakeTelegramState, fake_telegram_server
 from shared.db.migrate import upgrade
-from shared.fakes import auth as fake_auth
-from shared.fakes import user as fake_user
-from shared.fakes.entities import UserRec
-from shared.fakes.serve import serve
-from shared.fakes.state import FakeWorld
-from shared.fakes.telegram import FakeTelegramServer, FakeTelegramState, fake_telegram_server
 from shared.logs import configure_logging
 from shared.settings import load_settings
 from tests.conftest import TEST_TOKEN
 from tests.runtime.bot import create_router
-from workers.drain import UpdateMeta
-from workers.runtime import BotRuntime, UpdateProcessor, build_runtime
+from workers.bot.runtime import BotRuntime, UpdateProcessor, build_runtime
+from workers.pipeline.drain import UpdateMeta
 
 BOT_ID = int(TEST_TOKEN.split(":")[0])
 

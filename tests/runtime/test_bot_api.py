@@ -9,12 +9,12 @@ import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramServerError
 from sqlalchemy import select
 
+from devkit.fakes.telegram import FakeTelegramServer
 from shared.db.models import BotSession
 from shared.errors import RetryAfter
-from shared.fakes.telegram import FakeTelegramServer
 from tests.runtime.conftest import RuntimeFactory, feed, texts_to
 from tests.runtime.test_processing import new_id
-from workers.telegram.pacing import Pacer, PacingLimits, create_limits_storage, parse_pace
+from workers.bot.telegram.pacing import Pacer, PacingLimits, create_limits_storage, parse_pace
 
 
 async def test_a_429_is_waited_out_exactly_then_sent(

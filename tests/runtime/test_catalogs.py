@@ -10,8 +10,8 @@ import aiogram
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from workers.locales import LOCALES, create_i18n, read_catalog
-from workers.runtime import texts
+from workers.bot.core import texts
+from workers.bot.locales import LOCALES, create_i18n, read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {
@@ -60,7 +60,7 @@ def test_every_used_text_is_in_the_catalog(locale: str) -> None:
             missing.append(msgid)
     assert not missing, (
         f"{locale}: missing, fuzzy or untranslated: {missing} "
-        "(python -m workers.locales.sync adds them)"
+        "(python -m workers.bot.locales.sync adds them)"
     )
 
 
@@ -99,7 +99,7 @@ def test_catalogs_compile_and_translate() -> None:
 
 def test_a_missing_translation_is_detected(tmp_path: Path) -> None:
     # The check above must be able to fail: drop one entry from a copy of the Uzbek catalog.
-    source = (ROOT / "workers/locales/uz/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    source = (ROOT / "workers/bot/locales/uz/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
     broken = source.replace(f'msgid "{texts.ROLE_REFUSED}"', 'msgid "something else"')
     target = tmp_path / "uz" / "LC_MESSAGES"
     target.mkdir(parents=True)
@@ -110,13 +110,13 @@ def test_a_missing_translation_is_detected(tmp_path: Path) -> None:
 def test_sync_adds_a_new_text_to_both_catalogs(tmp_path: Path) -> None:
     import shutil
 
-    from workers.locales.sync import sync, untranslated
+    from workers.bot.locales.sync import sync, untranslated
 
-    shutil.copytree(ROOT / "workers/locales", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "workers/bot/locales", tmp_path, dirs_exist_ok=True)
     text = "Новый текст для {name}"
     used: dict[str | tuple[str, str], list[tuple[str, int]]] = {
         text: [("workers/x.py", 1)],
-        texts.APOLOGY: [("workers/runtime/texts.py", 1)],
+        texts.APOLOGY: [("workers/bot/core/texts.py", 1)],
     }
     assert sync("ru", used, base=tmp_path) == [f"ru/messages.po: + {text}"]
     assert sync("uz", used, base=tmp_path) == [f"uz/messages.po: + {text}"]

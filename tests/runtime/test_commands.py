@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from shared.fakes.telegram import FakeTelegramServer
+from devkit.fakes.telegram import FakeTelegramServer
 from tests.runtime.conftest import RuntimeFactory, Services, feed
 from tests.runtime.test_processing import new_id
 

@@ -7,8 +7,8 @@ import secrets
 from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 
 from shared.settings import RateLimitSettings
-from workers.middlewares.ratelimit import UserRateLimiter
-from workers.runtime.fsm import PrefetchingRedisStorage, prefetched_fsm
+from workers.bot.core.fsm import PrefetchingRedisStorage, prefetched_fsm
+from workers.bot.middlewares.ratelimit import UserRateLimiter
 
 
 def storage_for(redis, prefix: str) -> PrefetchingRedisStorage:

@@ -19,10 +19,10 @@ from aiogram.methods import SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import web
 
-from shared.fakes.telegram import FakeTelegramServer
+from devkit.fakes.telegram import FakeTelegramServer
 from tests.conftest import TEST_TOKEN
 from tests.runtime.test_processing import new_id
-from workers.telegram.json_session import JsonSession
+from workers.bot.telegram.json_session import JsonSession
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import re
 
 from sqlalchemy import update
 
+from devkit.fakes.telegram import FakeTelegramServer
 from shared.db.models import BotCommand
-from shared.fakes.telegram import FakeTelegramServer
 from tests.runtime.conftest import RuntimeFactory, Services, feed, texts_to
 from tests.runtime.test_processing import counter, new_id
-from workers.runtime.texts import (
+from workers.bot.core.texts import (
     ACCESS_BLOCKED,
     AWAITING_APPROVAL,
     COMMAND_DISABLED,

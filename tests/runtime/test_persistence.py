@@ -11,12 +11,12 @@ from collections.abc import Awaitable, Callable
 import httpx
 from sqlalchemy import func, select
 
+from devkit.fakes.serve import free_port
+from devkit.fakes.telegram import FakeTelegramServer
 from shared.db.models import BotMetric, BotMetricRollup, BotSession
-from shared.fakes.serve import free_port
-from shared.fakes.telegram import FakeTelegramServer
 from tests.runtime.conftest import RuntimeFactory, Services, feed
 from tests.runtime.test_processing import new_id
-from workers.metrics.rollup import rollup, window_start
+from workers.bot.metrics.rollup import rollup, window_start
 
 
 async def eventually(check, timeout: float = 5.0):  # noqa: ASYNC109 - a deadline, not a sleep
@@ -220,9 +220,9 @@ async def test_each_scrape_reads_the_queue_lag_gauges(
 
 
 async def test_the_rollup_is_an_arq_cron_of_the_worker(make_runtime: RuntimeFactory) -> None:
-    from workers.metrics.rollup import rollup_metrics
-    from workers.queue import build_worker
-    from workers.runtime import RUNTIME_CTX_KEY
+    from workers.bot.metrics.rollup import rollup_metrics
+    from workers.bot.runtime import RUNTIME_CTX_KEY
+    from workers.pipeline.queue import build_worker
 
     runtime = await make_runtime()
 
@@ -247,10 +247,10 @@ async def test_expired_inline_keyboards_are_purged_by_an_hourly_cron(
     from sqlalchemy import delete, select
 
     from shared.db.models import InlineKeyboardCache
-    from workers.features.ui.kbcache import KeyboardCache
-    from workers.housekeeping import purge_keyboard_cache
-    from workers.queue import build_worker
-    from workers.runtime import RUNTIME_CTX_KEY
+    from workers.bot.core.ui.kbcache import KeyboardCache
+    from workers.bot.runtime import RUNTIME_CTX_KEY
+    from workers.pipeline.housekeeping import purge_keyboard_cache
+    from workers.pipeline.queue import build_worker
 
     runtime = await make_runtime()
 

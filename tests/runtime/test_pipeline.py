@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
+from devkit.fakes.telegram import FakeTelegramServer
 from shared.connections import create_redis
-from shared.fakes.telegram import FakeTelegramServer
 from shared.pipeline import Pipeline
 from shared.settings import Settings, load_settings
 from tests.runtime.bot import FLAKY, create_router
 from tests.runtime.conftest import Services, texts_to
 from tests.runtime.test_processing import new_id
-from workers.queue import build_worker
-from workers.runtime import RUNTIME_CTX_KEY, UpdateProcessor, build_runtime, create_handler
+from workers.bot.runtime import RUNTIME_CTX_KEY, UpdateProcessor, build_runtime, create_handler
+from workers.pipeline.queue import build_worker
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ async def test_create_handler_builds_the_runtime_into_the_worker_context(
                 "allows_multiple_answers": False,
             },
         }
-        from workers.drain import UpdateMeta
+        from workers.pipeline.drain import UpdateMeta
 
         await handler(json.dumps(update).encode(), UpdateMeta(update_id, "k", 1, 5))
         assert texts_to(tg.state, user.chat_id) == []

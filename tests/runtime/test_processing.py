@@ -7,12 +7,12 @@ import secrets
 import pytest
 from prometheus_client import REGISTRY
 
+from devkit.fakes.telegram import FakeTelegramServer
 from shared.errors import RetryAfter, ServiceUnavailable
-from shared.fakes.telegram import FakeTelegramServer
 from tests.runtime.bot import FLAKY
 from tests.runtime.conftest import BOT_ID, RuntimeFactory, Services, feed, texts_to
-from workers.drain import UpdateMeta
-from workers.runtime import UpdateProcessor
+from workers.bot.runtime import UpdateProcessor
+from workers.pipeline.drain import UpdateMeta
 
 
 def new_id() -> int:

@@ -6,11 +6,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.devtools.results import Turn
-from shared.fakes.telegram import SimulatedUser
-from shared.fakes.telegram.updates import callback_query_body
+from devkit.fakes.telegram import SimulatedUser
+from devkit.fakes.telegram.updates import callback_query_body
+from devkit.tools.results import Turn
 from tests.replay_plugin import Replay
-from workers.features.admin.gateway_settings import GatewaySettingsStore
+from workers.bot.core.gateway_settings import GatewaySettingsStore
 
 __all__ = ["answered_queries", "gateway_settings", "press_raw", "reply_keyboard"]
 

@@ -7,14 +7,14 @@ import datetime as dt
 import re
 from typing import Any
 
-from shared.devtools.results import Turn
-from shared.fakes.controls import CallRecord
-from shared.fakes.entities import ShiftRec
-from shared.fakes.seed import SeedUser
-from shared.fakes.telegram import SimulatedUser
-from shared.fakes.telegram.updates import callback_query_body
+from devkit.fakes.controls import CallRecord
+from devkit.fakes.entities import ShiftRec
+from devkit.fakes.seed import SeedUser
+from devkit.fakes.telegram import SimulatedUser
+from devkit.fakes.telegram.updates import callback_query_body
+from devkit.tools.results import Turn
 from tests.replay_plugin import Replay
-from workers.locales import create_i18n
+from workers.bot.locales import create_i18n
 
 __all__ = [
     "LANGUAGES",

@@ -8,11 +8,11 @@ from typing import Any
 
 from aiogram.utils.i18n import I18n
 
-from shared.fakes.controls import CallRecord as ServiceCall
-from shared.fakes.entities import RequestRec
-from shared.fakes.telegram import SimulatedUser
+from devkit.fakes.controls import CallRecord as ServiceCall
+from devkit.fakes.entities import RequestRec
+from devkit.fakes.telegram import SimulatedUser
 from tests.replay_plugin import Replay
-from workers.locales import create_i18n
+from workers.bot.locales import create_i18n
 
 OUTDATED_RU = "Эта кнопка устарела."
 

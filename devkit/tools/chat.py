@@ -1,0 +1,328 @@
+"""``bot-gateway chat``: be a Telegram user of the bot, in a terminal, against the fake Bot API.
+
+It talks to the fake's HTTP control API, so it works from another terminal while ``bot-gateway
+dev`` runs: what you type becomes an update the fake delivers to ingest, and the real pipeline and
+workers answer. Lines are read from stdin, so a script can drive it (``printf '/start\\n' | …``).
+
+Typed lines:
+
+    any text, /command      sent to the bot as a message
+    1, 2 …  or /press LABEL press a button by its number, or by (part of) its label;
+                            /press Yes|Ha tries each alternative
+    /contact [PHONE]        share a contact (your own number by default)
+    /photo [CAPTION]        send a photo
+    /location [LAT LON]     send a location
+    /as ROLE|USER_ID        become a seeded user of the fake services (admin, manager, executor,
+                            electrician, resident, neighbour, newcomer, pending, blocked, multi)
+                            or any Telegram user id
+    /who                    who you are now
+    /?                      this help
+    /quit                   leave (so does end of input)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from devkit.tools.chat_view import Button, ChatView
+from devkit.tools.fake_api import FakeApiError, FakeTelegramClient
+
+__all__ = ["ROLES", "ChatSession", "Person", "chat_command", "person_for", "resolve_api_url"]
+
+HELP = __doc__.split("Typed lines:", 1)[1].strip("\n") if __doc__ else ""
+
+_TASHKENT = (41.311081, 69.240562)
+
+# Role name → the seeded person of devkit.fakes.seed who has it.
+ROLES = {
+    "admin": "ADMIN",
+    "manager": "MANAGER",
+    "executor": "PLUMBER",
+    "plumber": "PLUMBER",
+    "electrician": "ELECTRICIAN",
+    "resident": "RESIDENT",
+    "applicant": "RESIDENT",
+    "neighbour": "NEIGHBOUR",
+    "newcomer": "NEWCOMER",
+    "pending": "PENDING_RESIDENT",
+    "blocked": "BLOCKED",
+    "multi": "MULTI_ROLE",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    telegram_id: int
+    first_name: str
+    language_code: str | None
+    last_name: str | None = None
+    username: str | None = None
+    role: str | None = None
+
+
+def person_for(ref: str) -> Person:
+    """The seeded user with role ``ref``, or a plain Telegram user when ``ref`` is an id."""
+    from devkit.fakes import seed
+    from devkit.fakes.state import FakeWorld
+
+    key = ref.strip().lower()
+    if key.lstrip("-").isdigit():
+        telegram_id = int(key)
+    elif key in ROLES:
+        telegram_id = getattr(seed, ROLES[key]).telegram_id
+    else:
+        raise ValueError(f"unknown role {ref!r}; one of: {', '.join(sorted(ROLES))} or a user id")
+    record = FakeWorld.seeded().user_by_telegram(telegram_id)
+    if record is None:
+        return Person(telegram_id, f"User {telegram_id}", "ru")
+    return Person(
+        telegram_id,
+        record.first_name or f"User {telegram_id}",
+        record.language_code,
+        record.last_name,
+        record.username,
+        record.active_role,
+    )
+
+
+def resolve_api_url(api_url: str | None, data_dir: Path) -> str:
+    """``--api-url``, else the running dev stack's (``<data dir>/dev.json``), else the settings'
+    ``TELEGRAM_API_URL`` when it is a loopback address."""
+    if api_url:
+        return api_url.rstrip("/")
+    state = data_dir / "dev.json"
+    if state.is_file():
+        try:
+            url = json.loads(state.read_text()).get("telegram_api_url")
+        except ValueError:
+            url = None
+        if isinstance(url, str) and url:
+            return url
+    from devkit.tools.overrides import load_settings_with
+
+    try:
+        configured = load_settings_with({}).telegram.api_url
+    except Exception:  # no usable settings: say what to pass instead
+        configured = ""
+    if configured.startswith(("http://127.0.0.1", "http://localhost")):
+        return configured
+    raise ValueError(
+        f"no fake Bot API found: start `bot-gateway dev` (it writes {state}) or pass --api-url"
+    )
+
+
+class ChatSession:
+    """One user's side of the chat; ``handle(line)`` acts and prints the bot's answers."""
+
+    def __init__(
+        self,
+        client: FakeTelegramClient,
+        out: Callable[[str], None],
+        *,
+        reply_timeout: float = 15.0,
+        settle: float = 0.8,
+    ) -> None:
+        self.client = client
+        self.out = out
+        self.view = ChatView(out)
+        self.reply_timeout = reply_timeout
+        self.settle = settle
+        self.person: Person | None = None
+        self.after_seq = 0
+
+    def become(self, person: Person) -> None:
+        self.client.create_user(
+            person.telegram_id,
+            person.first_name,
+            person.language_code,
+            person.last_name,
+            person.username,
+        )
+        self.person = person
+        self.after_seq = self.client.last_seq(person.telegram_id)
+        self.view = ChatView(self.out)
+        role = f", {person.role}" if person.role else ""
+        self.out(
+            f"(you are {person.first_name} [{person.telegram_id}{role}], "
+            f"language {person.language_code or '-'})"
+        )
+
+    @property
+    def user_id(self) -> int:
+        if self.person is None:
+            raise RuntimeError("no user yet: /as ROLE first")
+        return self.person.telegram_id
+
+    def handle(self, line: str) -> bool:
+        """Act on one typed line; False when the session should end."""
+        text = line.rstrip("\n")
+        if not text.strip():
+            return True
+        word, _, rest = text.strip().partition(" ")
+        lowered = word.lower()
+        if lowered in ("/quit", "/exit"):
+            return False
+        try:
+            if not self._local(lowered, rest.strip()):
+                self._send("text", text=text)
+        except (FakeApiError, ValueError, LookupError) as exc:
+            self.out(f"(error: {exc})")
+        return True
+
+    def _local(self, word: str, rest: str) -> bool:
+        if word == "/?":
+            self.out(HELP)
+        elif word == "/who":
+            self.out(f"(you are {self.person})")
+        elif word == "/as":
+            self.become(person_for(rest))
+        elif word == "/contact":
+            self._send("contact", **({"phone_number": rest} if rest else {}))
+        elif word == "/photo":
+            self._send("photo", caption=rest or None)
+        elif word == "/location":
+            parts = rest.split()
+            lat, lon = (float(parts[0]), float(parts[1])) if len(parts) == 2 else _TASHKENT
+            self._send("location", latitude=lat, longitude=lon)
+        elif word == "/press":
+            self._press(rest)
+        elif word.isdigit() and not rest:
+            self._press(word)
+        else:
+            return False
+        return True
+
+    def _press(self, ref: str) -> None:
+        button = self.view.find(ref)
+        if button is None:
+            raise LookupError(f"no button {ref!r} on screen")
+        self._press_button(button)
+
+    def _press_button(self, button: Button) -> None:
+        if button.inline:
+            self._send(
+                "press", message_id=button.message_id, button=button.index, label=button.label
+            )
+        elif button.request_contact:
+            self._send("contact")
+        elif button.request_location:
+            self._send("location", latitude=_TASHKENT[0], longitude=_TASHKENT[1])
+        else:
+            self._send("text", text=button.label)
+
+    def _send(self, action: str, label: str | None = None, **body: Any) -> None:
+        if action == "press":
+            self.out(f"(you pressed [{label}])")
+        self.client.act(self.user_id, action, **body)
+        self._collect()
+
+    def _collect(self) -> None:
+        """Print the bot's answers: wait for the first, then until it has been quiet a while."""
+        timeout = self.reply_timeout
+        entries: list[dict[str, Any]] = []
+        start = self.after_seq
+        while True:
+            batch = self.client.transcript(
+                self.user_id, after_seq=self.after_seq, direction="out", timeout=timeout
+            )
+            if not batch:
+                break
+            entries.extend(batch)
+            self.after_seq = max(int(e["seq"]) for e in batch)
+            timeout = self.settle
+        if not entries:
+            self.out(f"(no answer within {self.reply_timeout:g}s)")
+            return
+        self.view.show(entries, self._keyboard_flags(start))
+
+    def _keyboard_flags(self, after_seq: int) -> dict[str, tuple[bool, bool]]:
+        flags: dict[str, tuple[bool, bool]] = {}
+        for call in self.client.calls(self.user_id, after_seq=after_seq):
+            markup = (call.get("params") or {}).get("reply_markup")
+            if not isinstance(markup, dict):
+                continue
+            for row in markup.get("keyboard") or []:
+                for b in row:
+                    if isinstance(b, dict):
+                        flags[str(b.get("text", ""))] = (
+                            bool(b.get("request_contact")),
+                            bool(b.get("request_location")),
+                        )
+        return flags
+
+
+def run_chat(
+    session: ChatSession, lines: Any, interactive: bool, ready_line: str | None = None
+) -> None:
+    while True:
+        if ready_line is not None and not interactive:
+            session.out(ready_line)
+        if interactive:
+            try:
+                line = input("you> ")
+            except EOFError:
+                break
+        else:
+            line = lines.readline()
+            if not line:
+                break
+            if line.strip():
+                session.out(f"you> {line.rstrip()}")
+        if not session.handle(line):
+            break
+
+
+def chat_command(
+    as_: Annotated[
+        str, typer.Option("--as", help="Start as this role or Telegram user id.")
+    ] = "resident",
+    api_url: Annotated[
+        str | None, typer.Option(help="Base URL of the fake Bot API (default: the dev stack's).")
+    ] = None,
+    data_dir: Annotated[Path, typer.Option(help="Where `bot-gateway dev` keeps its state.")] = Path(
+        ".devdata"
+    ),
+    reply_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the bot's first answer.")
+    ] = 15.0,
+    settle: Annotated[
+        float, typer.Option(help="Seconds of quiet after which an answer is complete.")
+    ] = 0.8,
+    ready_line: Annotated[
+        str | None,
+        typer.Option(
+            help="When reading a script from stdin, print this line whenever the previous "
+            "answer is complete (lets a driving program react to the bot)."
+        ),
+    ] = None,
+) -> None:
+    """Chat with the bot as a Telegram user, through the fake Bot API (type /? for help)."""
+    try:
+        base = resolve_api_url(api_url, data_dir)
+        person = person_for(as_)
+    except ValueError as exc:
+        typer.echo(f"chat: {exc}", err=True)
+        raise typer.Exit(2) from None
+    interactive = sys.stdin.isatty()
+    with FakeTelegramClient(base) as client:
+        session = ChatSession(
+            client, lambda s: typer.echo(s), reply_timeout=reply_timeout, settle=settle
+        )
+        try:
+            session.become(person)
+        except FakeApiError as exc:
+            typer.echo(f"chat: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if interactive:
+            typer.echo("(type /? for help, /quit to leave)")
+        try:
+            run_chat(session, sys.stdin, interactive, ready_line)
+        except KeyboardInterrupt:
+            typer.echo("")

@@ -1,0 +1,1 @@
+"""The bot side of a worker: aiogram runtime, middlewares and features over a common core."""

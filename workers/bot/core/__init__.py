@@ -1,0 +1,1 @@
+"""What every feature and middleware of the bot stands on: context, texts, failures, UI helpers."""

@@ -1,0 +1,62 @@
+"""A generic pager row: ``◀  2 / 5  ▶`` under a list that is edited in place.
+
+Each feature passes a function from a page number to its own callback data (so the page button
+carries the feature's filters), or uses :class:`PageCB` with a short ``scope``. The middle button
+only shows where the user is: it carries :class:`NoopCB`, which the common router answers
+silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton
+
+from workers.bot.core.ui import texts
+from workers.bot.core.ui.i18n import tr
+
+__all__ = ["NEXT", "PREV", "NoopCB", "PageCB", "pager_row"]
+
+PREV = "◀"
+NEXT = "▶"
+
+
+class PageCB(CallbackData, prefix="pg"):
+    """``pg:<scope>:<page>``: a page of the list named by ``scope`` (≤ 16 characters)."""
+
+    scope: str
+    page: int
+
+
+class NoopCB(CallbackData, prefix="noop"):
+    """A button that only shows something (the page number); answered without an alert."""
+
+
+def pager_row(
+    page: int,
+    pages: int,
+    data: Callable[[int], CallbackData | str],
+    locale: str | None = None,
+) -> list[InlineKeyboardButton]:
+    """◀ (when not on the first page), ``page / pages``, ▶ (when not on the last); empty for one
+    page. Pages count from 1."""
+    if pages <= 1:
+        return []
+
+    def packed(target: int) -> str:
+        value = data(target)
+        return value if isinstance(value, str) else value.pack()
+
+    row: list[InlineKeyboardButton] = []
+    if page > 1:
+        row.append(InlineKeyboardButton(text=PREV, callback_data=packed(page - 1)))
+    row.append(
+        InlineKeyboardButton(
+            text=tr(texts.PAGE_OF, locale, page=page, pages=pages),
+            callback_data=NoopCB().pack(),
+        )
+    )
+    if page < pages:
+        row.append(InlineKeyboardButton(text=NEXT, callback_data=packed(page + 1)))
+    return row

@@ -1,0 +1,178 @@
+"""Assigning a request: to a specialization group (R7 ``group``) or to one approved executor
+(U10 for the request's group, paged, then R7 ``individual``).
+
+The pickers check first that the card is still current (its ``status_version``); the write
+is keyed ``assign:<number>:<version>:<g|e>:<target>:<actor>``, so a double tap is one call and
+a tap on an outdated picker gets the service's ``409`` → the alert and the card as it is now.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+
+from shared.clients import ServiceClients
+from shared.clients.errors import ServiceConflict, ServiceError
+from shared.clients.models import Request
+from workers.bot.core import ui
+from workers.bot.core.gate import STAFF
+from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.admin import render_requests as render
+from workers.bot.features.admin import texts
+from workers.bot.features.admin.keyboards import (
+    SPEC_ORDER,
+    AssignExecutorCB,
+    AssignGroupCB,
+    ExecutorsCB,
+    ManagerActionCB,
+)
+from workers.bot.features.admin.request_cards import card_view, show_current_card
+from workers.bot.features.executor.replies import answer, report_failure
+from workers.bot.middlewares.auth import AuthContext
+
+__all__ = ["CATEGORY_GROUP", "router"]
+
+router = Router(name="admin-assign")
+
+_STAFF = {"roles": STAFF}
+# contracts.md §2: the specialization group a category's requests go to.
+CATEGORY_GROUP: Final = {
+    "electricity": "electrician",
+    "plumbing": "plumber",
+    "heating": "heating",
+    "elevator": "elevator",
+    "cleaning": "cleaning",
+    "landscaping": "landscaping",
+    "security": "security",
+    "internet": "electrician",
+    "repair": "repair",
+    "ventilation": "ventilation",
+    "other": "repair",
+}
+
+
+@router.callback_query(ManagerActionCB.filter(F.act == "grp"), flags=_STAFF)
+async def pick_group(
+    query: CallbackQuery,
+    callback_data: ManagerActionCB,
+    clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
+) -> None:
+    request = await _current(query, callback_data, clients, gateway_settings)
+    if request is not None:
+        await answer(query)
+        await ui.edit_or_send(query, *render.group_picker(request))
+
+
+async def _current(
+    query: CallbackQuery,
+    callback_data: ManagerActionCB | ExecutorsCB,
+    clients: ServiceClients,
+    store: GatewaySettingsStore,
+) -> Request | None:
+    """The request when the card's version is still current; else the alert and a fresh card."""
+    try:
+        request = await clients.requests.get(callback_data.number)
+    except ServiceError as exc:
+        await report_failure(query, exc, store)
+        return None
+    if request.status_version != callback_data.version:
+        await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
+        await ui.edit_or_send(query, *await card_view(clients, request))
+        return None
+    return request
+
+
+@router.callback_query(AssignGroupCB.filter(F.spec.in_(SPEC_ORDER)), flags=_STAFF)
+async def assign_group(
+    query: CallbackQuery,
+    callback_data: AssignGroupCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
+) -> None:
+    assert auth.user_id is not None
+    number, version, spec = callback_data.number, callback_data.version, callback_data.spec
+    try:
+        request = await clients.requests.assign(
+            number,
+            "group",
+            status_version=version,
+            actor_user_id=auth.user_id,
+            specialization=spec,
+            idempotency_key=f"assign:{number}:{version}:g:{spec}:{auth.user_id}",
+        )
+    except ServiceError as exc:
+        await show_current_card(query, number, exc, clients, gateway_settings)
+        return
+    await answer(query, ui.tr(texts.SAVED))
+    await ui.edit_or_send(query, *await card_view(clients, request))
+
+
+async def _executors_view(
+    query: CallbackQuery,
+    callback_data: ManagerActionCB | ExecutorsCB,
+    clients: ServiceClients,
+    store: GatewaySettingsStore,
+    page: int,
+) -> None:
+    request = await _current(query, callback_data, clients, store)
+    if request is None:
+        return
+    group = request.assigned_group or CATEGORY_GROUP.get(request.category, "repair")
+    found = await clients.users.executors([group], page=page, size=8)
+    await answer(query)
+    await ui.edit_or_send(query, *render.executor_picker(request, group, found))
+
+
+@router.callback_query(ManagerActionCB.filter(F.act == "exe"), flags=_STAFF)
+async def pick_executor(
+    query: CallbackQuery,
+    callback_data: ManagerActionCB,
+    clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
+) -> None:
+    await _executors_view(query, callback_data, clients, gateway_settings, 1)
+
+
+@router.callback_query(ExecutorsCB.filter(), flags=_STAFF)
+async def executors_page(
+    query: CallbackQuery,
+    callback_data: ExecutorsCB,
+    clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
+) -> None:
+    await _executors_view(query, callback_data, clients, gateway_settings, callback_data.page)
+
+
+@router.callback_query(AssignExecutorCB.filter(), flags=_STAFF)
+async def assign_executor(
+    query: CallbackQuery,
+    callback_data: AssignExecutorCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
+) -> None:
+    assert auth.user_id is not None
+    number, version = callback_data.number, callback_data.version
+    executor = callback_data.user_id
+    try:
+        request = await clients.requests.assign(
+            number,
+            "individual",
+            status_version=version,
+            actor_user_id=auth.user_id,
+            executor_user_id=executor,
+            idempotency_key=f"assign:{number}:{version}:e:{executor}:{auth.user_id}",
+        )
+    except ServiceConflict as exc:
+        await show_current_card(query, number, exc, clients, gateway_settings)
+        return
+    except ServiceError as exc:
+        await report_failure(query, exc, gateway_settings)
+        return
+    await answer(query, ui.tr(texts.SAVED))
+    await ui.edit_or_send(query, *await card_view(clients, request))

@@ -1,0 +1,151 @@
+"""/help, /menu, /language, /cancel (+ Cancel), Switch role, Profile, and the maintenance gate.
+
+This router is the first one: the gate answers before any feature while maintenance is on, and
+/cancel and the Cancel button run before any flow's state handlers (none of these handlers has a
+state filter), so "Cancel" is never taken as a flow's input.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.utils.i18n import I18n
+
+from shared.clients import ServiceClients
+from workers.bot.core.catalog import CommandCatalog
+from workers.bot.core.gateway_settings import GatewaySettings, GatewaySettingsStore
+from workers.bot.core.texts import ACCESS_BLOCKED, AWAITING_APPROVAL
+from workers.bot.core.ui import (
+    MenuButton,
+    NoopCB,
+    answer_query,
+    escape,
+    main_menu,
+    menu_button,
+    tr,
+)
+from workers.bot.features.common import account, language, render, texts
+from workers.bot.features.common.maintenance import MaintenanceOn, alert_text, maintenance_text
+from workers.bot.features.onboarding.progress import onboarding_reply
+from workers.bot.middlewares.auth import AuthContext
+
+__all__ = ["router"]
+
+router = Router(name="common")
+# Tried after this router's own handlers (the gate, /cancel, /menu, /help).
+router.include_router(language.router)
+router.include_router(account.router)
+
+_GATE = {"command": "maintenance"}
+
+
+# -- maintenance gate (first) ----------------------------------------------------------------
+
+
+@router.message(F.chat.type == ChatType.PRIVATE, MaintenanceOn(), flags=_GATE)
+async def maintenance_message(
+    message: Message, maintenance: GatewaySettings, locale: str, i18n: I18n
+) -> None:
+    await message.answer(escape(maintenance_text(maintenance, locale, i18n)))
+
+
+@router.callback_query(MaintenanceOn(), flags=_GATE)
+async def maintenance_callback(
+    query: CallbackQuery, maintenance: GatewaySettings, locale: str, i18n: I18n
+) -> None:
+    text = alert_text(maintenance_text(maintenance, locale, i18n))
+    await answer_query(query, text, show_alert=True)
+
+
+# -- /cancel and the Cancel button -----------------------------------------------------------
+
+
+@router.message(Command("cancel"))
+@router.message(menu_button(MenuButton.CANCEL), flags={"command": "cancel"})
+async def cancel(
+    message: Message,
+    state: FSMContext,
+    clients: ServiceClients,
+    locale: str,
+    auth: AuthContext | None = None,
+) -> None:
+    had_state = await state.get_state() is not None
+    await state.clear()
+    if auth is not None and auth.status == "blocked":
+        await message.answer(tr(ACCESS_BLOCKED, locale), reply_markup=ReplyKeyboardRemove())
+        return
+    text = tr(texts.CANCELLED if had_state else texts.NOTHING_TO_CANCEL, locale)
+    await _send_with_menu(message, text, auth, clients, locale)
+
+
+async def _send_with_menu(
+    message: Message,
+    text: str,
+    auth: AuthContext | None,
+    clients: ServiceClients,
+    locale: str,
+) -> None:
+    """``text`` with the keyboard the user's state calls for: the role's menu when approved,
+    the missing onboarding steps when pending, none otherwise."""
+    if auth is not None and auth.status == "pending":
+        prompt = await onboarding_reply(auth, clients, locale)
+        if prompt is not None:
+            await message.answer(text, reply_markup=ReplyKeyboardRemove())
+            await message.answer(prompt.text, reply_markup=prompt.markup)
+            return
+    if auth is None:
+        await message.answer(text, reply_markup=ReplyKeyboardRemove())
+        return
+    await message.answer(text, reply_markup=await main_menu(auth, clients, locale))
+
+
+# -- /menu -----------------------------------------------------------------------------------
+
+
+@router.message(Command("menu"))
+async def menu(
+    message: Message,
+    state: FSMContext,
+    auth: AuthContext,
+    clients: ServiceClients,
+    locale: str,
+) -> None:
+    # The menu starts over: a flow left half-way would otherwise keep taking the text.
+    await state.clear()
+    if auth.status == "approved":
+        markup = await main_menu(auth, clients, locale)
+        await message.answer(render.menu_caption(auth, locale), reply_markup=markup)
+        return
+    prompt = await onboarding_reply(auth, clients, locale)
+    if prompt is not None:
+        await message.answer(prompt.text, reply_markup=prompt.markup)
+        return
+    await message.answer(tr(AWAITING_APPROVAL, locale), reply_markup=ReplyKeyboardRemove())
+
+
+# -- /help -----------------------------------------------------------------------------------
+
+
+@router.message(Command("help"))
+@router.message(menu_button(MenuButton.HELP), flags={"command": "help"})
+async def help_command(
+    message: Message,
+    auth: AuthContext,
+    catalog: CommandCatalog,
+    gateway_settings: GatewaySettingsStore,
+    locale: str,
+) -> None:
+    specs = (await catalog.get()).values()
+    support = (await gateway_settings.get()).support_contact
+    await message.answer(render.help_text(specs, auth, locale, support))
+
+
+# -- inert buttons ---------------------------------------------------------------------------
+
+
+@router.callback_query(NoopCB.filter())
+async def noop(query: CallbackQuery) -> None:
+    await answer_query(query)

@@ -1,0 +1,126 @@
+"""Text and inline keyboards of the executor's lists and request cards (plain functions)."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from shared.clients.models import AddressRef, Page, Request
+from workers.bot.core import ui
+from workers.bot.features.executor import texts
+from workers.bot.features.executor.keyboards import (
+    ActionCB,
+    CardCB,
+    ClaimCB,
+    ListCB,
+    PoolCB,
+    button,
+    markup,
+)
+
+__all__ = [
+    "DESCRIPTION_LIMIT",
+    "PAGE_SIZE",
+    "active_list",
+    "address_text",
+    "card",
+    "list_line",
+    "pool_list",
+]
+
+PAGE_SIZE = 5
+DESCRIPTION_LIMIT = 1500
+
+
+def address_text(address: AddressRef) -> str:
+    """ "Olmazor-1, Navoiy 12, кв. 45" (escaped)."""
+    parts = [address.yard_name, address.building_address]
+    if address.apartment_number:
+        parts.append(ui.tr(texts.ADDRESS_APARTMENT, number=address.apartment_number))
+    return ui.safe(", ".join(p for p in parts if p), 300)
+
+
+def list_line(request: Request) -> str:
+    return ui.tr(
+        texts.LIST_LINE,
+        number=ui.escape(request.request_number),
+        status=ui.status_label(request.status),
+        category=ui.category_label(request.category),
+        urgency=ui.urgency_label(request.urgency),
+        preview=ui.preview(request.description, 60),
+    )
+
+
+def _numbered_buttons(
+    requests: list[Request], data: list[str], label: str
+) -> list[list[InlineKeyboardButton]]:
+    buttons = [
+        InlineKeyboardButton(text=ui.tr(label, number=r.request_number), callback_data=d)
+        for r, d in zip(requests, data, strict=True)
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def active_list(page: Page[Request]) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not page.items:
+        return ui.tr(texts.ACTIVE_EMPTY), None
+    lines = [ui.tr(texts.ACTIVE_TITLE, total=page.total), *map(list_line, page.items)]
+    rows = _numbered_buttons(
+        page.items,
+        [CardCB(number=r.request_number, page=page.page).pack() for r in page.items],
+        texts.BTN_OPEN,
+    )
+    rows.append(ui.pager_row(page.page, page.pages, lambda p: ListCB(page=p)))
+    return "\n\n".join(lines), markup(rows)
+
+
+def pool_list(page: Page[Request]) -> tuple[str, InlineKeyboardMarkup | None]:
+    refresh = [button(ui.tr(texts.BTN_REFRESH), PoolCB(page=page.page))]
+    if not page.items:
+        return ui.tr(texts.POOL_EMPTY), markup([refresh])
+    lines = [ui.tr(texts.POOL_TITLE, total=page.total), *map(list_line, page.items)]
+    rows = _numbered_buttons(
+        page.items,
+        [
+            ClaimCB(number=r.request_number, version=r.status_version, page=page.page).pack()
+            for r in page.items
+        ],
+        texts.BTN_CLAIM,
+    )
+    rows.append(ui.pager_row(page.page, page.pages, lambda p: PoolCB(page=p)))
+    rows.append(refresh)
+    return "\n\n".join(lines), markup(rows)
+
+
+def card(request: Request, page: int = 1) -> tuple[str, InlineKeyboardMarkup]:
+    text = ui.tr(
+        texts.CARD,
+        number=ui.escape(request.request_number),
+        status=ui.status_label(request.status),
+        category=ui.category_label(request.category),
+        urgency=ui.urgency_label(request.urgency),
+        address=address_text(request.address),
+        created=ui.fmt_datetime(request.created_at),
+        description=ui.safe(request.description, DESCRIPTION_LIMIT),
+    )
+    if request.completion_report:
+        report = ui.safe(request.completion_report, 1000)
+        text += "\n\n" + ui.tr(texts.CARD_REPORT, report=report)
+    number, version = request.request_number, request.status_version
+    actions: list[InlineKeyboardButton] = []
+    if request.status == "in_progress":
+        actions.append(
+            button(
+                ui.tr(texts.BTN_PURCHASE), ActionCB(number=number, version=version, action="pur")
+            )
+        )
+        actions.append(
+            button(
+                ui.tr(texts.BTN_COMPLETE), ActionCB(number=number, version=version, action="cmp")
+            )
+        )
+    elif request.status in ("purchase", "clarification"):
+        actions.append(
+            button(ui.tr(texts.BTN_RESUME), ActionCB(number=number, version=version, action="res"))
+        )
+    back = [button(ui.tr(texts.BTN_BACK), ListCB(page=page))]
+    return text, markup([actions, back])

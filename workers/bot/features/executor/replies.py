@@ -1,0 +1,79 @@
+"""Answers shared by the staff features (executor, shifts, admin).
+
+- :func:`answer` answers a callback query at most once per update and survives a retry: when the
+  pipeline runs the update again after a transient failure, the first attempt may already have
+  answered, and Telegram refuses a second answer ("query is too old"). That refusal is logged,
+  and an alert that could not be shown is sent to the chat instead, so nothing is lost.
+- :func:`report_failure` turns a permanent service error into its one localized sentence (alert
+  for a button, message for text) and re-raises transient ones, so the pipeline retries the
+  update and, when it gives up, the runtime apologises.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+from shared.logs import get_logger
+from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.ui import error_message, is_transient
+
+__all__ = ["answer", "new_draft_id", "report_failure", "say", "support_contact"]
+
+log = get_logger(__name__)
+
+_TOO_OLD = "query is too old"
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramBadRequest as exc:
+        if _TOO_OLD not in exc.message:
+            raise
+        log.info("callback_answer_refused", reason="too_old")
+        if text and alert and isinstance(query.message, Message):
+            await query.message.answer(text)
+
+
+async def say(
+    event: CallbackQuery | Message,
+    text: str,
+    reply_markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
+) -> None:
+    """``text`` as a new message in the event's chat (a callback is not answered here)."""
+    if isinstance(event, Message):
+        await event.answer(text, reply_markup=reply_markup)
+    elif isinstance(event.message, Message):
+        await event.message.answer(text, reply_markup=reply_markup)
+
+
+async def support_contact(data: dict[str, Any] | GatewaySettingsStore | None) -> str | None:
+    store = data.get("gateway_settings") if isinstance(data, dict) else data
+    if not isinstance(store, GatewaySettingsStore):
+        return None
+    return (await store.get()).support_contact or None
+
+
+async def report_failure(
+    event: CallbackQuery | Message,
+    exc: Exception,
+    store: GatewaySettingsStore | None,
+) -> None:
+    """One sentence for a permanent error; a transient one goes back to the pipeline."""
+    if is_transient(exc):
+        raise exc
+    text = error_message(exc, support=await support_contact(store))
+    log.info("service_error_reported", error=type(exc).__name__, code=getattr(exc, "code", None))
+    if isinstance(event, CallbackQuery):
+        await answer(event, text, alert=True)
+    else:
+        await event.answer(text)
+
+
+def new_draft_id() -> str:
+    """The id of a multi-step form, kept in FSM data; its write uses ``draft:<id>``."""
+    return secrets.token_hex(8)

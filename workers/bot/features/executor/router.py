@@ -1,0 +1,206 @@
+"""The executor's requests: active requests (by urgency), request cards and the group pool.
+
+Lists are one message edited in place (paging, refresh, the answer to a claim). Work actions
+need an active shift: Purchase and Complete check it before asking for input (S1), Resume and
+Claim learn it from the service's ``422 no_active_shift``; both answer "start your shift first".
+The multi-step actions live in :mod:`workers.bot.features.executor.work`.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from shared.clients import ServiceClients
+from shared.clients.errors import ServiceConflict, ServiceError, ValidationFailed
+from shared.clients.models import Page, Request
+from workers.bot.core import ui
+from workers.bot.core.gate import EXECUTOR, install_gate
+from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.executor import render, texts, work
+from workers.bot.features.executor.keyboards import ActionCB, CardCB, ClaimCB, ListCB, PoolCB
+from workers.bot.features.executor.replies import answer, report_failure
+from workers.bot.features.executor.shift_check import has_active_shift
+from workers.bot.middlewares.auth import AuthContext
+
+__all__ = ["router"]
+
+router = Router(name="executor")
+install_gate(router)
+router.include_router(work.router)
+
+_WORK = {"roles": EXECUTOR}
+
+
+async def _active_page(clients: ServiceClients, user_id: int, page: int) -> Page[Request]:
+    result = await clients.requests.list_requests(
+        executor_user_id=user_id,
+        status_group="active",
+        sort="urgency",
+        page=page,
+        size=render.PAGE_SIZE,
+    )
+    if not result.items and result.pages and page > result.pages:
+        return await _active_page(clients, user_id, result.pages)
+    return result
+
+
+async def _pool_page(clients: ServiceClients, user_id: int, page: int) -> Page[Request]:
+    result = await clients.requests.pool(user_id, page=page, size=render.PAGE_SIZE)
+    if not result.items and result.pages and page > result.pages:
+        return await _pool_page(clients, user_id, result.pages)
+    return result
+
+
+@router.message(
+    ui.menu_button(ui.MenuButton.ACTIVE_REQUESTS),
+    flags={"command": "my_requests", **_WORK},
+)
+async def active_requests(message: Message, auth: AuthContext, clients: ServiceClients) -> None:
+    assert auth.user_id is not None
+    text, markup = render.active_list(await _active_page(clients, auth.user_id, 1))
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(ListCB.filter(), flags=_WORK)
+async def active_page(
+    query: CallbackQuery, callback_data: ListCB, auth: AuthContext, clients: ServiceClients
+) -> None:
+    assert auth.user_id is not None
+    await answer(query)
+    text, markup = render.active_list(await _active_page(clients, auth.user_id, callback_data.page))
+    await ui.edit_or_send(query, text, markup)
+
+
+@router.callback_query(CardCB.filter(), flags=_WORK)
+async def open_card(
+    query: CallbackQuery,
+    callback_data: CardCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
+) -> None:
+    try:
+        request = await clients.requests.get(callback_data.number, viewer_user_id=auth.user_id)
+    except ServiceError as exc:
+        await report_failure(query, exc, gateway_settings)
+        return
+    await answer(query)
+    await ui.edit_or_send(query, *render.card(request, callback_data.page))
+
+
+@router.callback_query(ActionCB.filter(F.action == "res"), flags=_WORK)
+async def resume(
+    query: CallbackQuery,
+    callback_data: ActionCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
+) -> None:
+    assert auth.user_id is not None
+    number, version = callback_data.number, callback_data.version
+    try:
+        request = await clients.requests.change_status(
+            number,
+            "in_progress",
+            status_version=version,
+            actor_user_id=auth.user_id,
+            idempotency_key=f"st:{number}:{version}:in_progress:{auth.user_id}",
+        )
+    except ServiceConflict as exc:
+        await _refresh_after_conflict(query, number, exc, auth, clients, gateway_settings)
+        return
+    except ServiceError as exc:
+        await report_failure(query, exc, gateway_settings)
+        return
+    await answer(query, ui.tr(texts.RESUMED, number=number))
+    await ui.edit_or_send(query, *render.card(request))
+
+
+@router.callback_query(ActionCB.filter(F.action.in_({"pur", "cmp"})), flags=_WORK)
+async def start_work_action(
+    query: CallbackQuery,
+    callback_data: ActionCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    state: FSMContext,
+) -> None:
+    assert auth.user is not None
+    if not await has_active_shift(auth, clients):
+        await answer(query, ui.tr(ui_texts.ERR_NO_ACTIVE_SHIFT), alert=True)
+        return
+    await answer(query)
+    await work.begin(query, state, callback_data)
+
+
+async def _refresh_after_conflict(
+    query: CallbackQuery,
+    number: str,
+    exc: ServiceConflict,
+    auth: AuthContext,
+    clients: ServiceClients,
+    store: GatewaySettingsStore,
+) -> None:
+    """A stale card: the "outdated" alert, then the card as it is now."""
+    await report_failure(query, exc, store)
+    try:
+        request = await clients.requests.get(number, viewer_user_id=auth.user_id)
+    except ServiceError:
+        return  # the alert said enough; the card stays as it was
+    await ui.edit_or_send(query, *render.card(request))
+
+
+@router.message(ui.menu_button(ui.MenuButton.GROUP_POOL), flags=_WORK)
+async def group_pool(message: Message, auth: AuthContext, clients: ServiceClients) -> None:
+    assert auth.user_id is not None
+    text, markup = render.pool_list(await _pool_page(clients, auth.user_id, 1))
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(PoolCB.filter(), flags=_WORK)
+async def pool_page(
+    query: CallbackQuery, callback_data: PoolCB, auth: AuthContext, clients: ServiceClients
+) -> None:
+    assert auth.user_id is not None
+    await answer(query)
+    text, markup = render.pool_list(await _pool_page(clients, auth.user_id, callback_data.page))
+    await ui.edit_or_send(query, text, markup)
+
+
+@router.callback_query(ClaimCB.filter(), flags=_WORK)
+async def claim(
+    query: CallbackQuery,
+    callback_data: ClaimCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
+) -> None:
+    assert auth.user_id is not None
+    number, version = callback_data.number, callback_data.version
+    try:
+        await clients.requests.claim(
+            number,
+            actor_user_id=auth.user_id,
+            status_version=version,
+            # Executors race for the same request: the key names the actor (contracts §1.4).
+            idempotency_key=f"claim:{number}:{version}:{auth.user_id}",
+        )
+    except ServiceConflict as exc:
+        taken = exc.code in ("already_claimed", "invalid_transition")
+        text = ui.tr(ui_texts.ERR_ALREADY_CLAIMED) if taken else ui.tr(ui_texts.OUTDATED)
+        await answer(query, text, alert=True)
+    except ValidationFailed as exc:
+        if exc.code == "specialization_mismatch":
+            await answer(query, ui.tr(texts.CLAIM_MISMATCH), alert=True)
+        else:
+            await report_failure(query, exc, gateway_settings)
+        return
+    except ServiceError as exc:
+        await report_failure(query, exc, gateway_settings)
+        return
+    else:
+        await answer(query, ui.tr(texts.CLAIMED, number=number))
+    page = await _pool_page(clients, auth.user_id, callback_data.page)
+    await ui.edit_or_send(query, *render.pool_list(page))

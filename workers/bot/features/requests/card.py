@@ -1,0 +1,215 @@
+"""The request card (R5) and the applicant's own actions on it: Cancel (``new``) and Reply
+(``clarification`` → R12). Accept and Return belong to :mod:`workers.bot.features.acceptance`.
+
+An action button carries the ``status_version`` its card showed. Before acting, the request is
+read again (one quick R5, so the answer to the button can still be the "outdated" alert): a
+newer version, another status or a request no longer visible makes the button stale, and the
+card is shown afresh in its place.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, Update
+
+from shared.clients import ServiceClients
+from shared.clients.errors import ServiceConflict, ServiceError
+from shared.logs import get_logger
+from workers.bot.core import ui
+from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.requests import texts
+from workers.bot.features.requests.card_data import load_card
+from workers.bot.features.requests.filters import FlowInput
+from workers.bot.features.requests.keyboards import Back, CardCb
+from workers.bot.features.requests.render_card import CardView, back_button, card_markup, card_text
+from workers.bot.features.requests.render_create import button, markup
+from workers.bot.features.requests.replies import answer, answer_stale
+from workers.bot.features.requests.states import ReplyClarification
+from workers.bot.features.requests.support import chat_of, support_contact
+from workers.bot.middlewares.auth import AuthContext
+
+__all__ = ["VIEW_FLAGS", "actionable", "router", "show_card"]
+
+log = get_logger(__name__)
+router = Router(name="requests.card")
+
+# Seeing a card is /request_status's right (approved, any role; R5 decides visibility).
+VIEW_FLAGS = {"command": "request_status"}
+REPLY_MAX = 2000
+_REPLY_KEY = "reply"
+
+
+async def show_card(
+    event: CallbackQuery | Message, view: CardView | None, number: str, back: Back, note: str = ""
+) -> None:
+    """The card in place of the pressed message (or as a new one); "not found" when ``None``."""
+    if view is None:
+        text = ui.tr(texts.NOT_FOUND, number=ui.escape(number))
+        way_back = back_button(back)
+        await ui.edit_or_send(event, text, markup([[way_back]]) if way_back else None)
+        return
+    text = card_text(view)
+    if note:
+        text = f"{note}\n\n{text}"
+    await ui.edit_or_send(event, text, card_markup(view, back))
+
+
+async def actionable(
+    query: CallbackQuery,
+    data: CardCb,
+    auth: AuthContext,
+    clients: ServiceClients,
+    statuses: frozenset[str],
+) -> CardView | None:
+    """The card when the button still applies (answered silently); else answers "outdated",
+    shows the card afresh and returns ``None``."""
+    view = await load_card(clients, auth, data.number)
+    if (
+        view is not None
+        and view.owner
+        and view.request.status in statuses
+        and view.request.status_version == data.ver
+    ):
+        await answer(query)
+        return view
+    await answer_stale(query)
+    await show_card(query, view, data.number, Back.unpack(data.back))
+    return None
+
+
+@router.callback_query(CardCb.filter(F.act == "v"), flags=VIEW_FLAGS)
+async def on_view(
+    query: CallbackQuery, callback_data: CardCb, auth: AuthContext, clients: ServiceClients
+) -> None:
+    await answer(query)
+    view = await load_card(clients, auth, callback_data.number)
+    await show_card(query, view, callback_data.number, Back.unpack(callback_data.back))
+
+
+# -- cancel (new) ----------------------------------------------------------------------------------
+
+
+@router.callback_query(CardCb.filter(F.act == "cx"), flags=VIEW_FLAGS)
+async def on_cancel_ask(
+    query: CallbackQuery, callback_data: CardCb, auth: AuthContext, clients: ServiceClients
+) -> None:
+    view = await actionable(query, callback_data, auth, clients, frozenset({"new"}))
+    if view is None:
+        return
+    number = callback_data.number
+    yes = CardCb(act="cxy", number=number, ver=callback_data.ver, back=callback_data.back)
+    no = CardCb(act="v", number=number, back=callback_data.back)
+    keyboard = markup([[button(ui.tr(texts.BTN_YES_CANCEL), yes), button(ui.tr(texts.BTN_NO), no)]])
+    await ui.edit_or_send(query, ui.tr(texts.CANCEL_ASK, number=ui.escape(number)), keyboard)
+
+
+@router.callback_query(CardCb.filter(F.act == "cxy"), flags=VIEW_FLAGS)
+async def on_cancel(
+    query: CallbackQuery,
+    callback_data: CardCb,
+    auth: AuthContext,
+    clients: ServiceClients,
+    bot: Bot,
+    gateway_settings: GatewaySettingsStore | None = None,
+) -> None:
+    view = await actionable(query, callback_data, auth, clients, frozenset({"new"}))
+    if view is None or auth.user is None:
+        return
+    number, back = callback_data.number, Back.unpack(callback_data.back)
+    try:
+        await clients.requests.change_status(
+            number,
+            "cancelled",
+            status_version=callback_data.ver,
+            actor_user_id=auth.user.id,
+            idempotency_key=f"st:{number}:{callback_data.ver}:cancelled",
+        )
+    except ServiceError as exc:
+        if ui.is_transient(exc):
+            raise
+        log.info("request_cancel_refused", number=number, code=exc.code, status=exc.status)
+        if isinstance(exc, ServiceConflict):
+            fresh = await load_card(clients, auth, number)
+            await show_card(query, fresh, number, back, note=ui.tr(ui_texts.ERR_CHANGED))
+            return
+        support = await support_contact(gateway_settings)
+        await bot.send_message(chat_of(query), ui.error_message(exc, support=support))
+        return
+    log.info("request_cancelled", number=number)
+    fresh = await load_card(clients, auth, number)
+    note = ui.tr(texts.REQUEST_CANCELLED, number=ui.escape(number))
+    await show_card(query, fresh, number, back, note=note)
+
+
+# -- reply to the manager's question (clarification) -----------------------------------------------
+
+
+@router.callback_query(CardCb.filter(F.act == "rep"), flags=VIEW_FLAGS)
+async def on_reply_ask(
+    query: CallbackQuery,
+    callback_data: CardCb,
+    state: FSMContext,
+    auth: AuthContext,
+    clients: ServiceClients,
+    bot: Bot,
+) -> None:
+    view = await actionable(query, callback_data, auth, clients, frozenset({"clarification"}))
+    if view is None:
+        return
+    number = callback_data.number
+    await state.set_state(ReplyClarification.text)
+    await state.set_data({_REPLY_KEY: number})
+    await bot.send_message(
+        chat_of(query),
+        ui.tr(texts.ASK_REPLY, number=ui.escape(number), max=REPLY_MAX),
+        reply_markup=ui.cancel_keyboard(),
+    )
+
+
+@router.message(ReplyClarification.text, F.text, FlowInput(), flags=VIEW_FLAGS)
+async def on_reply(
+    message: Message,
+    state: FSMContext,
+    auth: AuthContext,
+    clients: ServiceClients,
+    event_update: Update,
+    gateway_settings: GatewaySettingsStore | None = None,
+) -> None:
+    number = (await state.get_data()).get(_REPLY_KEY)
+    text = (message.text or "").strip()
+    if not isinstance(number, str) or auth.user is None:
+        await state.clear()
+        return
+    if not text:
+        await message.answer(ui.tr(texts.REPLY_EXPECTED, max=REPLY_MAX))
+        return
+    if len(text) > REPLY_MAX:
+        await message.answer(ui.tr(texts.TOO_LONG, length=len(text), max=REPLY_MAX))
+        return
+    try:
+        await clients.requests.add_comment(
+            number,
+            author_user_id=auth.user.id,
+            text=text,
+            idempotency_key=f"upd:{event_update.update_id}",
+        )
+    except ServiceError as exc:
+        if ui.is_transient(exc):
+            raise
+        log.info("request_reply_refused", number=number, code=exc.code, status=exc.status)
+        await state.clear()
+        support = await support_contact(gateway_settings)
+        menu = await ui.main_menu(auth, clients)
+        await message.answer(ui.error_message(exc, support=support), reply_markup=menu)
+        return
+    log.info("request_reply_sent", number=number)
+    menu = await ui.main_menu(auth, clients)
+    await message.answer(ui.tr(texts.REPLY_SENT, number=ui.escape(number)), reply_markup=menu)
+    await state.clear()
+
+
+@router.message(ReplyClarification.text, FlowInput(), flags=VIEW_FLAGS)
+async def on_reply_not_text(message: Message) -> None:
+    await message.answer(ui.tr(texts.REPLY_EXPECTED, max=REPLY_MAX))

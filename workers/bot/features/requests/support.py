@@ -1,0 +1,64 @@
+"""Small helpers the handlers share: the support contact, the chat a callback belongs to, and
+starting over when a flow's state has lost its draft."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from shared.clients import ServiceClients
+from shared.logs import get_logger
+from workers.bot.core import ui
+from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.features.requests import texts
+from workers.bot.middlewares.auth import AuthContext
+
+__all__ = ["chat_of", "draft_or_lost", "flow_lost", "support_contact"]
+
+log = get_logger(__name__)
+
+T = TypeVar("T")
+
+
+async def support_contact(store: GatewaySettingsStore | None) -> str | None:
+    """The admin's support contact for apologies, or ``None`` (unset, or unreadable now)."""
+    if store is None:
+        return None
+    try:
+        current = await store.get()
+    except Exception as exc:  # a convenience: an apology goes out without it
+        log.warning("support_contact_unavailable", error=type(exc).__name__)
+        return None
+    return current.support_contact or None
+
+
+def chat_of(query: CallbackQuery) -> int:
+    """The chat of the pressed message (the user's private chat when it is unknown)."""
+    message = query.message
+    return message.chat.id if message is not None else query.from_user.id
+
+
+async def flow_lost(
+    message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
+) -> None:
+    """A flow's state without its draft (the data expired or does not parse): start over."""
+    log.warning("flow_draft_missing", state=await state.get_state())
+    await state.clear()
+    await message.answer(ui.tr(texts.FLOW_LOST), reply_markup=await ui.main_menu(auth, clients))
+
+
+async def draft_or_lost(
+    load: Callable[[FSMContext], Awaitable[T | None]],
+    message: Message,
+    state: FSMContext,
+    auth: AuthContext,
+    clients: ServiceClients,
+) -> T | None:
+    """The flow's draft read by ``load``; without one, starts over (:func:`flow_lost`)."""
+    draft = await load(state)
+    if draft is None:
+        await flow_lost(message, state, auth, clients)
+    return draft

@@ -1,0 +1,134 @@
+"""/take_shift: open shifts for the executor's specializations (S3, 14 days) → one → confirm → S5.
+
+The confirm step shows the shift as it is now (S4). Taking it is S5 for oneself with the key
+``take:<shift_id>:<user_id>`` (a double tap is one call). When someone was quicker (``409
+shift_taken``) or the shift went away (``409 shift_not_available``) the alert says so and the
+list is refreshed in place; a specialization mismatch or an overlap with another own shift is
+explained in an alert and the confirm view stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from shared.clients import ServiceClients
+from shared.clients.errors import ServiceConflict, ServiceError
+from workers.bot.core import ui
+from workers.bot.core.gate import EXECUTOR
+from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.executor.replies import answer, report_failure
+from workers.bot.features.shifts import render, texts
+from workers.bot.features.shifts.keyboards import AvailableCB, PickCB, TakeCB
+from workers.bot.middlewares.auth import AuthContext
+
+__all__ = ["PAGE_SIZE", "router"]
+
+router = Router(name="shifts-take")
+
+PAGE_SIZE = 5
+_EXEC = {"roles": EXECUTOR}
+_TAKE = {"command": "take_shift"}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def _available(
+    auth: AuthContext, clients: ServiceClients, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    specializations = list(auth.user.specializations) if auth.user else []
+    if not specializations:
+        return ui.tr(texts.NO_SPECIALIZATIONS), None
+    today = ui.local_today()
+
+    result = await auth.call(
+        lambda token: clients.shifts.available(
+            token,
+            specializations=specializations,
+            start_date=today,
+            end_date=today + dt.timedelta(days=14),
+            page=page,
+            size=PAGE_SIZE,
+        )
+    )
+    if not result.items and result.pages and page > result.pages:
+        return await _available(auth, clients, result.pages)
+    return render.available_list(result, _now())
+
+
+@router.message(Command("take_shift"), flags=_TAKE)
+@router.message(ui.menu_button(ui.MenuButton.TAKE_SHIFT), flags=_TAKE)
+async def take_shift(message: Message, auth: AuthContext, clients: ServiceClients) -> None:
+    text, markup = await _available(auth, clients, 1)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(AvailableCB.filter(), flags=_EXEC)
+async def available_page(
+    query: CallbackQuery, callback_data: AvailableCB, auth: AuthContext, clients: ServiceClients
+) -> None:
+    await answer(query)
+    await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
+
+
+@router.callback_query(PickCB.filter(), flags=_EXEC)
+async def pick(
+    query: CallbackQuery,
+    callback_data: PickCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
+) -> None:
+    try:
+        shift = await auth.call(lambda token: clients.shifts.get(token, callback_data.shift_id))
+    except ServiceError as exc:
+        await report_failure(query, exc, gateway_settings)
+        return
+    if shift.status != "planned" or shift.executor_user_id not in (None, auth.user_id):
+        await answer(query, ui.tr(ui_texts.ERR_SHIFT_TAKEN), alert=True)
+        await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
+        return
+    await answer(query)
+    await ui.edit_or_send(query, *render.take_confirm(shift, callback_data.page, _now()))
+
+
+@router.callback_query(TakeCB.filter(), flags=_EXEC)
+async def take(
+    query: CallbackQuery,
+    callback_data: TakeCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
+) -> None:
+    user_id = auth.user_id
+    assert user_id is not None
+    shift_id = callback_data.shift_id
+    try:
+        shift = await auth.call(
+            lambda token: clients.shifts.take(
+                token, shift_id, user_id, idempotency_key=f"take:{shift_id}:{user_id}"
+            )
+        )
+    except ServiceConflict as exc:
+        # Taken by someone else, or no longer open: say so, then show what is open now.
+        text = ui_texts.ERR_SHIFT_TAKEN if exc.code == "shift_taken" else ui_texts.OUTDATED
+        await answer(query, ui.tr(text), alert=True)
+        await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
+        return
+    except ServiceError as exc:
+        await report_failure(query, exc, gateway_settings)
+        return
+    await answer(query)
+    taken = ui.tr(
+        texts.TAKEN,
+        shift_id=shift.id,
+        start=ui.fmt_datetime(shift.planned_start_time),
+        end=ui.fmt_datetime(shift.planned_end_time),
+    )
+    await ui.edit_or_send(query, taken)

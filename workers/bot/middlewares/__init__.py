@@ -1,0 +1,53 @@
+"""The bot's middlewares, outer → inner: logging, rate limit, i18n, auth, access.
+
+The first four are outer middlewares of the ``update`` observer, after aiogram's own (errors,
+user context, FSM context), so they see every update with ``event_from_user``/``event_chat``
+resolved. Their Redis reads (and the FSM's) arrive in ``data["prefetched"]``, read in one round
+trip before dispatch (:mod:`workers.bot.runtime.prefetch`); each interprets its own, or reads it
+itself when that is absent.
+Access control is an inner middleware of the message and callback-query observers (it needs
+the chosen handler's flags); :class:`HandlerNameMiddleware` is an inner middleware of every
+observer, to name the handler in logs and metrics.
+"""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+
+from workers.bot.middlewares.access import AccessMiddleware
+from workers.bot.middlewares.auth import AuthMiddleware
+from workers.bot.middlewares.i18n import I18nMiddleware
+from workers.bot.middlewares.logging import HandlerNameMiddleware, LoggingMiddleware
+from workers.bot.middlewares.ratelimit import RateLimitMiddleware
+
+__all__ = [
+    "AccessMiddleware",
+    "AuthMiddleware",
+    "HandlerNameMiddleware",
+    "I18nMiddleware",
+    "LoggingMiddleware",
+    "RateLimitMiddleware",
+    "install",
+]
+
+_SKIP_INNER = frozenset({"update", "error"})
+
+
+def install(
+    dp: Dispatcher,
+    *,
+    ratelimit: RateLimitMiddleware,
+    i18n: I18nMiddleware,
+    auth: AuthMiddleware,
+    access: AccessMiddleware,
+) -> None:
+    dp.update.outer_middleware(LoggingMiddleware())
+    dp.update.outer_middleware(ratelimit)
+    dp.update.outer_middleware(i18n)
+    dp.update.outer_middleware(auth)
+    names = HandlerNameMiddleware()
+    for event, observer in dp.observers.items():
+        if event not in _SKIP_INNER:
+            observer.middleware(names)
+    dp.message.middleware(access)
+    dp.callback_query.middleware(access)

@@ -1,0 +1,105 @@
+"""Outermost middleware: the update's ids in every log line, and one line per update.
+
+It binds ``update_id``, ``chat_id``, ``user_id``, ``update_type`` (and ``attempt``) to structlog's
+context variables for everything logged while the update runs, and ``handler`` as soon as the
+dispatcher has picked one (:class:`HandlerNameMiddleware`, an inner middleware). When the update is
+done it writes one ``update`` line with the outcome and the duration; a permanent failure carries
+its traceback, a transient one only its class (the pipeline logs the retry).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.types import Chat, TelegramObject, Update, User
+from aiogram.types.update import UpdateTypeLookupError
+
+from shared.logs import get_logger
+from workers.bot.core.context import UpdateContext
+from workers.bot.core.failures import classify
+
+__all__ = ["HandlerNameMiddleware", "LoggingMiddleware", "update_type_of"]
+
+log = get_logger("workers.update")
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def update_type_of(update: Update) -> str:
+    try:
+        return update.event_type
+    except UpdateTypeLookupError:  # an update type newer than the installed aiogram
+        return "unknown"
+
+
+class LoggingMiddleware(BaseMiddleware):
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        ctx: UpdateContext = data["update_context"]
+        ctx.logged = True
+        if isinstance(event, Update):
+            ctx.update_type = update_type_of(event)
+            query = event.callback_query
+            if query is not None and query.data:
+                # Only the prefix ("rq", "cr") names the action; the rest may carry ids.
+                ctx.callback_prefix = query.data.split(":", 1)[0][:32]
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        if chat is not None:
+            ctx.chat_id, ctx.chat_type = chat.id, chat.type
+        if user is not None:
+            ctx.user_id = user.id
+        tokens = structlog.contextvars.bind_contextvars(
+            update_id=ctx.update_id,
+            update_type=ctx.update_type,
+            chat_id=ctx.chat_id,
+            user_id=ctx.user_id,
+            attempt=ctx.attempt,
+        )
+        started = time.perf_counter()
+        failure: Exception | None = None
+        try:
+            result = await handler(event, data)
+        except Exception as exc:
+            failure = exc
+            ctx.error = type(exc).__name__
+            ctx.outcome = "failed" if classify(exc) == "permanent" else "retry"
+            raise
+        else:
+            if ctx.outcome is None:
+                ctx.outcome = "unhandled" if result is UNHANDLED else "handled"
+            return result
+        finally:
+            fields: dict[str, Any] = {
+                "outcome": ctx.outcome,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "handler": ctx.handler,
+            }
+            if ctx.command:
+                fields["command"] = ctx.command
+            if failure is None:
+                log.info("update", **fields)
+            elif ctx.outcome == "failed":
+                log.error("update", error=ctx.error, exc_info=failure, **fields)
+            else:
+                log.warning("update", error=ctx.error, reason=str(failure)[:200], **fields)
+            structlog.contextvars.reset_contextvars(**tokens)
+            structlog.contextvars.unbind_contextvars("handler")
+
+
+class HandlerNameMiddleware(BaseMiddleware):
+    """Inner middleware: record which handler the dispatcher chose, for logs and metrics."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chosen: HandlerObject | None = data.get("handler")
+        ctx: UpdateContext | None = data.get("update_context")
+        if chosen is not None and ctx is not None:
+            callback = chosen.callback
+            ctx.handler = f"{callback.__module__}.{getattr(callback, '__qualname__', '?')}"
+            structlog.contextvars.bind_contextvars(handler=ctx.handler)
+        return await handler(event, data)

@@ -1,0 +1,172 @@
+"""Per-user incoming rate limit: messages per minute and per hour, commands per minute.
+
+Messages and callback queries count against the message limits, commands (``/…``) also against
+the command limit. Each limit is a moving window kept as a Redis list of hit times, shared by every
+worker. One Lua script checks all of a user's windows and records the hit in all of them only
+when every window has room: a refused update leaves no trace, so a user who keeps typing while
+throttled is let through again as soon as a window frees, and the hour budget is not eaten by
+messages the minute limit already refused. (The ``limits`` library, used for outgoing pacing,
+checks one window per call; doing it in one script also lets the check travel in the same round
+trip as the session, profile and FSM reads, see :mod:`workers.bot.runtime.prefetch`.)
+
+The first refused update of a window gets one localized "slow down" reply; later ones get
+silence until the window frees (a Redis key with that TTL remembers the warning). A throttled
+callback query is still answered, so the user's button stops spinning.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.utils.i18n import I18n
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import NoScriptError
+
+from shared.logs import get_logger
+from shared.settings import RateLimitSettings
+from workers.bot.core.context import UpdateContext
+from workers.bot.core.texts import SLOW_DOWN
+from workers.bot.metrics.prom import UPDATES_THROTTLED
+from workers.bot.middlewares.i18n import LocaleResolver
+
+__all__ = ["RateLimitMiddleware", "UserRateLimiter", "limited_event"]
+
+log = get_logger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+# KEYS: one list per window. ARGV: limit and window seconds for each key, in order.
+# Returns {} when the hit fits every window (and records it), else {window index, seconds until
+# that window frees a slot}. Time is Redis's own, so workers with skewed clocks agree.
+MOVING_WINDOWS: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[2 * i - 1])
+  local window = tonumber(ARGV[2 * i])
+  local oldest = redis.call('LINDEX', key, limit - 1)
+  if oldest and tonumber(oldest) > now - window then
+    return {i, string.format('%.3f', tonumber(oldest) + window - now)}
+  end
+end
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[2 * i - 1])
+  redis.call('LPUSH', key, string.format('%.6f', now))
+  redis.call('LTRIM', key, 0, limit - 1)
+  redis.call('EXPIRE', key, math.ceil(tonumber(ARGV[2 * i])))
+end
+return {}
+"""
+
+
+class UserRateLimiter:
+    """Moving windows per user; ``None`` means allowed, else ``(limit name, retry in s)``."""
+
+    def __init__(
+        self, redis: Redis, settings: RateLimitSettings, *, key_prefix: str, bot_id: int
+    ) -> None:
+        self._redis = redis
+        self._script = redis.register_script(MOVING_WINDOWS)
+        self._prefix = f"{key_prefix}:ratelimit:{bot_id}"
+        self._messages = (
+            ("messages_per_minute", "m", settings.messages_per_minute, 60),
+            ("messages_per_hour", "h", settings.messages_per_hour, 3600),
+        )
+        self._commands = ("commands_per_minute", "c", settings.commands_per_minute, 60)
+
+    def _windows(self, is_command: bool) -> tuple[tuple[str, str, int, int], ...]:
+        return (*self._messages, self._commands) if is_command else self._messages
+
+    def queue_check(self, pipe: Pipeline, user_id: int, is_command: bool) -> None:
+        """Add the check to ``pipe``; pass its result to :meth:`result`."""
+        windows = self._windows(is_command)
+        keys = [f"{self._prefix}:{user_id}:{suffix}" for _, suffix, _, _ in windows]
+        args = [str(value) for _, _, limit, seconds in windows for value in (limit, seconds)]
+        pipe.evalsha(self._script.sha, len(keys), *keys, *args)
+
+    def result(self, raw: Any, is_command: bool) -> tuple[str, float] | None:
+        if isinstance(raw, Exception):
+            raise raw
+        if not raw:
+            return None
+        index, retry_in = int(raw[0]), float(raw[1])
+        return self._windows(is_command)[index - 1][0], max(retry_in, 1.0)
+
+    async def load_script(self) -> None:
+        await self._redis.script_load(MOVING_WINDOWS)
+
+    async def check(self, user_id: int, *, is_command: bool) -> tuple[str, float] | None:
+        for _ in range(2):
+            async with self._redis.pipeline(transaction=False) as pipe:
+                self.queue_check(pipe, user_id, is_command)
+                (raw,) = await pipe.execute(raise_on_error=False)
+            if not isinstance(raw, NoScriptError):
+                return self.result(raw, is_command)
+            await self.load_script()  # Redis restarted or flushed its script cache
+        raise RuntimeError("rate-limit script could not be loaded")
+
+    async def first_warning(self, user_id: int, retry_in: float) -> bool:
+        """True once per throttled window: whether to send the "slow down" reply now."""
+        key = f"{self._prefix}:{user_id}:warned"
+        return bool(await self._redis.set(key, b"1", nx=True, ex=math.ceil(retry_in)))
+
+
+def limited_event(update: Update) -> tuple[int, bool] | None:
+    """``(user_id, is_command)`` for the updates the limit applies to."""
+    if update.message is not None and update.message.from_user is not None:
+        text = update.message.text or ""
+        return update.message.from_user.id, text.startswith("/")
+    if update.callback_query is not None:
+        return update.callback_query.from_user.id, False
+    return None
+
+
+class RateLimitMiddleware(BaseMiddleware):
+    def __init__(self, limiter: UserRateLimiter, i18n: I18n, resolver: LocaleResolver) -> None:
+        self.limiter = limiter
+        self.i18n = i18n
+        self.resolver = resolver
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update) or (limited := limited_event(event)) is None:
+            return await handler(event, data)
+        user_id, is_command = limited
+        prefetched = data.get("prefetched")
+        if prefetched is not None and prefetched.limit_checked:
+            refused = self.limiter.result(prefetched.limit, is_command)
+        else:
+            refused = await self.limiter.check(user_id, is_command=is_command)
+        if refused is None:
+            return await handler(event, data)
+        limit, retry_in = refused
+        ctx: UpdateContext = data["update_context"]
+        ctx.outcome = "throttled"
+        UPDATES_THROTTLED.labels(limit).inc()
+        warn = await self.limiter.first_warning(user_id, retry_in)
+        log.debug("update_throttled", limit=limit, retry_in=round(retry_in, 1), warned=warn)
+        await self._reply(event, data, warn, retry_in)
+        return None
+
+    async def _reply(
+        self, update: Update, data: dict[str, Any], warn: bool, retry_in: float
+    ) -> None:
+        bot: Bot = data["bot"]
+        text: str | None = None
+        if warn:
+            locale, _, _ = await self.resolver.resolve(
+                data.get("event_from_user"), data.get("event_chat"), touch=False
+            )
+            data["update_context"].locale = locale
+            text = self.i18n.gettext(SLOW_DOWN, locale=locale).format(seconds=math.ceil(retry_in))
+        query: CallbackQuery | None = update.callback_query
+        if query is not None:
+            # Always answered, so the button stops spinning; the text only with the first warning.
+            await bot.answer_callback_query(query.id, text=text, show_alert=text is not None)
+            return
+        message: Message | None = update.message
+        if text is not None and message is not None:
+            await bot.send_message(message.chat.id, text)

@@ -1,0 +1,156 @@
+"""The per-update callback the pipeline calls: raw bytes in, acknowledged or raised out.
+
+``await processor(raw, meta)`` decodes the update with aiogram's types (one pydantic pass straight
+from the JSON bytes, already bound to the bot), feeds it to the dispatcher and applies the failure
+policy (:mod:`workers.bot.core.failures`):
+
+- returns → the pipeline acknowledges the update (handled, unhandled update types, throttled,
+  refused, permanently failed after the apology, undecodable bytes);
+- raises :class:`~shared.errors.RetryAfter` → the pipeline parks the chat that long, no attempt
+  used;
+- raises anything else → the pipeline retries with backoff and the chat's later updates wait;
+  on the last attempt the user is told the service is temporarily unavailable first.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import Any
+
+from aiogram.exceptions import TelegramForbiddenError
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from pydantic import ValidationError
+
+from shared.clients import request_id_scope
+from shared.labels import Children
+from shared.logs import get_logger
+from workers.bot.core.context import UpdateContext, UpdateMetaLike
+from workers.bot.core.failures import classify, for_pipeline
+from workers.bot.core.fsm import prefetched_fsm
+from workers.bot.core.texts import APOLOGY, UNAVAILABLE, UNAVAILABLE_SUPPORT
+from workers.bot.metrics.prom import (
+    HANDLER_SECONDS,
+    UPDATES_FAILED,
+    UPDATES_PROCESSED,
+    UPDATES_RETRIED,
+)
+from workers.bot.runtime.factory import BotRuntime
+
+__all__ = ["UpdateProcessor"]
+
+log = get_logger("workers.update")
+# As in the features' apologies: a contact longer than this is cut, never the sentence.
+SUPPORT_MAX = 100
+_handler_seconds = Children(HANDLER_SECONDS)
+_processed = Children(UPDATES_PROCESSED)
+
+
+class UpdateProcessor:
+    def __init__(self, runtime: BotRuntime) -> None:
+        self.runtime = runtime
+        self._bot = runtime.bot
+        self._dp = runtime.dispatcher
+        self._prefetcher = runtime.prefetcher
+
+    async def __call__(self, raw: bytes, meta: UpdateMetaLike) -> None:
+        ctx = UpdateContext(meta.update_id, attempt=meta.attempt, max_attempts=meta.max_attempts)
+        with request_id_scope(f"upd-{meta.update_id}"):
+            try:
+                update = Update.model_validate_json(raw, context={"bot": self._bot})
+            except ValidationError as exc:
+                # Ingest validated it already, so this is a bug or a newer schema: never retried.
+                ctx.outcome = "invalid"
+                UPDATES_PROCESSED.labels("unknown", "invalid").inc()
+                log.error("update_undecodable", update_id=meta.update_id, errors=exc.error_count())
+                return
+            await self._process(update, ctx, meta)
+
+    async def _process(self, update: Update, ctx: UpdateContext, meta: UpdateMetaLike) -> None:
+        started = time.perf_counter()
+        prefetched = None
+        try:
+            if self._prefetcher is not None:
+                prefetched = await self._prefetcher.read(self._bot, self._dp, update)
+            result = await self._dp.feed_update(
+                self._bot, update, update_context=ctx, update_meta=meta, prefetched=prefetched
+            )
+            if isinstance(result, TelegramMethod):
+                # A handler may answer "webhook style" by returning a method; there is no
+                # webhook response to carry it, so it is sent as a call.
+                await self._bot(result)
+        except Exception as exc:
+            await self._on_failure(exc, update, ctx)
+        finally:
+            if prefetched is not None and prefetched.fsm_token is not None:
+                prefetched_fsm.reset(prefetched.fsm_token)
+            elapsed = time.perf_counter() - started
+            _handler_seconds(ctx.update_type).observe(elapsed)
+            self.runtime.metrics.record_update(ctx, elapsed * 1000)
+        _processed(ctx.update_type, ctx.outcome or "handled").inc()
+
+    async def _on_failure(self, exc: Exception, update: Update, ctx: UpdateContext) -> None:
+        kind = classify(exc)
+        ctx.error = type(exc).__name__
+        if not ctx.logged:
+            # Failed before the logging middleware (prefetch, aiogram's own middlewares).
+            fields = {"update_id": ctx.update_id, "attempt": ctx.attempt, "error": ctx.error}
+            if kind == "permanent":
+                log.error("update", outcome="failed", exc_info=exc, **fields)
+            else:
+                log.warning("update", outcome="retry", reason=str(exc)[:200], **fields)
+        if kind != "permanent":
+            ctx.outcome = "retry"
+            UPDATES_RETRIED.labels(ctx.update_type, ctx.error).inc()
+            if kind == "transient" and ctx.last_attempt:
+                await self._tell(update, ctx, UNAVAILABLE)
+            error = for_pipeline(exc)
+            if error is exc:
+                raise exc
+            raise error from exc
+        ctx.outcome = "failed"
+        UPDATES_FAILED.labels(ctx.update_type, ctx.error).inc()
+        if not isinstance(exc, TelegramForbiddenError):  # the chat cannot be written to
+            await self._tell(update, ctx, APOLOGY)
+
+    async def _tell(self, update: Update, ctx: UpdateContext, text: str) -> None:
+        """Best effort: a failure to apologise is logged, never raised over the real error."""
+        message = self.runtime.i18n.gettext(text, locale=ctx.locale)
+        if text == UNAVAILABLE and (support := await self._support_contact()):
+            message = self.runtime.i18n.gettext(UNAVAILABLE_SUPPORT, locale=ctx.locale)
+            message = message.format(support=html.escape(support[:SUPPORT_MAX]))
+        if update.callback_query is not None:
+            try:
+                await self._bot.answer_callback_query(
+                    update.callback_query.id, text=message, show_alert=True
+                )
+                return
+            except Exception as exc:
+                # Already answered by the handler, or too old: say it in the chat instead.
+                log.info("apology_alert_not_sent", error=type(exc).__name__)
+        chat_id = ctx.chat_id if ctx.chat_id is not None else _chat_of(update)
+        if chat_id is None:
+            return
+        try:
+            await self._bot.send_message(chat_id, message)
+        except Exception as exc:
+            log.warning("apology_not_sent", error=type(exc).__name__)
+
+    async def _support_contact(self) -> str | None:
+        """The admin's support contact (gateway settings, cached); ``None`` when unset or unread."""
+        store = self._dp.workflow_data.get("gateway_settings")
+        if store is None:
+            return None
+        try:
+            return (await store.get()).support_contact or None
+        except Exception:  # the apology must not fail over the contact
+            log.warning("support_contact_unread", exc_info=True)
+            return None
+
+
+def _chat_of(update: Update) -> Any:
+    message = update.message or update.edited_message
+    if message is None and update.callback_query is not None:
+        message = update.callback_query.message  # type: ignore[assignment]
+    return message.chat.id if message is not None else None

@@ -1,0 +1,180 @@
+"""The Bot API request middleware: pacing, 429 handling, retries of transient failures, 403.
+
+Every request the bot makes passes through :class:`BotApiMiddleware` (an aiogram
+``BaseRequestMiddleware`` on the bot's session):
+
+- sends are paced by the shared Redis windows (:mod:`workers.bot.telegram.pacing`);
+- a 429 is honoured exactly: wait ``retry_after`` seconds, then repeat. When the wait (added to what
+  this call already waited) would pass the cap, :class:`~shared.errors.RetryAfter` is raised
+  instead and the pipeline parks the chat for that long without using up an attempt;
+- a 5xx, a network error, a timeout or an undecodable answer is repeated with jittered exponential
+  backoff, up to ``retries`` times; then the error propagates and the failure policy retries the
+  whole update later. Like every Bot API client, this is at-least-once: a send whose answer was
+  lost may be delivered twice, since the Bot API has no idempotency keys;
+- a 403 ("bot was blocked by the user", "user is deactivated", "bot was kicked") is final: the
+  chat's sessions are marked inactive and the error propagates unchanged (no retry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+from shared.errors import RetryAfter
+from shared.labels import Children
+from shared.logs import get_logger
+from workers.bot.metrics.prom import API_CALLS, API_DURATION, API_RETRIES, API_RETRY_AFTER
+from workers.bot.telegram.pacing import PACED_METHODS, Pacer
+
+__all__ = ["BotApiMiddleware", "OnChatUnreachable", "backoff_delay", "status_label"]
+
+log = get_logger(__name__)
+_api_duration = Children(API_DURATION)
+_api_calls = Children(API_CALLS)
+
+OnChatUnreachable = Callable[[int | str], Awaitable[None]]
+
+_BASE_DELAY = 0.2
+_MAX_DELAY = 5.0
+
+
+def backoff_delay(attempt: int) -> float:
+    """Full-jitter exponential backoff: uniform in [0, min(cap, base·2^attempt)]."""
+    return random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2**attempt))
+
+
+_STATUS_BY_CLASS: tuple[tuple[type[Exception], str], ...] = (
+    (TelegramRetryAfter, "429"),
+    (TelegramEntityTooLarge, "413"),
+    (TelegramNetworkError, "network"),
+    (TelegramBadRequest, "400"),
+    (TelegramUnauthorizedError, "401"),
+    (TelegramForbiddenError, "403"),
+    (TelegramNotFound, "404"),
+    (TelegramConflictError, "409"),
+    (TelegramServerError, "5xx"),
+    (ClientDecodeError, "bad_response"),
+)
+
+
+def status_label(exc: BaseException) -> str:
+    for cls, label in _STATUS_BY_CLASS:
+        if isinstance(exc, cls):
+            return label
+    return "error"
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, TelegramEntityTooLarge):  # a 413 stays a 413, however often it is sent
+        return False
+    return isinstance(exc, TelegramServerError | TelegramNetworkError | ClientDecodeError)
+
+
+def _chat_id(method: TelegramMethod[Any]) -> int | str | None:
+    chat_id = getattr(method, "chat_id", None)
+    return chat_id if isinstance(chat_id, int | str) else None
+
+
+class BotApiMiddleware(BaseRequestMiddleware):
+    def __init__(
+        self,
+        *,
+        pacer: Pacer | None,
+        retry_after_cap: float,
+        retries: int,
+        on_unreachable: OnChatUnreachable | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._pacer = pacer
+        self._cap = retry_after_cap
+        self._retries = retries
+        self._on_unreachable = on_unreachable
+        self._sleep = sleep
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        name = method.__api_method__
+        chat_id = _chat_id(method)
+        started = time.monotonic()
+        try:
+            if self._pacer is not None and chat_id is not None and name in PACED_METHODS:
+                await self._pacer.acquire(chat_id)
+            return await self._send(make_request, bot, method, name, chat_id, started)
+        finally:
+            _api_duration(name).observe(time.monotonic() - started)
+
+    async def _send(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        name: str,
+        chat_id: int | str | None,
+        started: float,
+    ) -> Response[TelegramType]:
+        failures = 0
+        while True:
+            try:
+                response = await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                API_CALLS.labels(name, "429").inc()
+                waited = time.monotonic() - started
+                if waited + exc.retry_after > self._cap:
+                    API_RETRY_AFTER.labels(name, "handed_back").inc()
+                    log.warning("bot_api_429", method=name, retry_after=exc.retry_after)
+                    raise RetryAfter(exc.retry_after, f"Bot API {name}: 429") from exc
+                API_RETRY_AFTER.labels(name, "waited").inc()
+                await self._sleep(exc.retry_after)
+                continue
+            except TelegramForbiddenError as exc:
+                API_CALLS.labels(name, "403").inc()
+                if chat_id is not None and self._on_unreachable is not None:
+                    log.info("chat_unreachable", method=name, reason=exc.message[:80])
+                    await self._on_unreachable(chat_id)
+                raise
+            except TelegramAPIError as exc:
+                API_CALLS.labels(name, status_label(exc)).inc()
+                if not _transient(exc) or failures >= self._retries:
+                    raise
+                failures += 1
+                API_RETRIES.labels(name).inc()
+                await self._sleep(backoff_delay(failures))
+                continue
+            except ClientDecodeError:
+                API_CALLS.labels(name, "bad_response").inc()
+                if failures >= self._retries:
+                    raise
+                failures += 1
+                API_RETRIES.labels(name).inc()
+                await self._sleep(backoff_delay(failures))
+                continue
+            _api_calls(name, "200").inc()
+            return response

@@ -1,0 +1,353 @@
+"""One activation of one chat: claim the lease, run updates in order, ack / fail / yield.
+
+An activation job (``drain(ck, epoch)`` in ``workers.pipeline.queue``) runs :meth:`Drainer.run`:
+
+* ``CLAIM`` takes the chat's fenced lease and returns the head update (its attempt counted first,
+  so a crash mid-handler uses up an attempt too).
+* The handler runs under ``PIPELINE_HANDLER_TIMEOUT`` while a heartbeat (one per activation)
+  extends the lease when no script step did for ``lease/3``; a heartbeat that finds the lease
+  taken over cancels the handler, and so does the local clock when no heartbeat has succeeded
+  for most of a lease (self-fencing).
+* ``NEXT`` settles the head and begins the next one in the same script, up to
+  ``PIPELINE_BATCH_SIZE`` updates or ``PIPELINE_BATCH_SECONDS``; then the activation yields and the
+  job goes to the back of the arq queue, so a chat with a big backlog takes turns with the others.
+
+Outcomes of the handler:
+
+* returns → ack;
+* raises :class:`~shared.errors.RetryAfter` (or anything with a numeric ``retry_after``, such as
+  aiogram's ``TelegramRetryAfter``) → the same update again after ``retry_after``; no attempt used;
+* raises :class:`~shared.errors.PermanentError` → dead-lettered at once (retrying cannot help);
+* raises anything else, or times out → the attempt failed: the same update again after the
+  backoff ``PIPELINE_RETRY_BACKOFF[attempt - 1]`` while the chat's later updates wait; when
+  ``PIPELINE_MAX_ATTEMPTS`` are used up it is dead-lettered with the error and the chat continues.
+
+Nothing here imports arq: :meth:`Drainer.run` returns ``None`` (done) or the seconds after which the
+same job must run again, and ``workers.pipeline.queue`` turns that into ``arq.Retry``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from shared.errors import PermanentError
+from shared.labels import Children
+from shared.logs import get_logger, redact
+from shared.pipeline import metrics
+from shared.pipeline.scripts import PipelineScripts, Step
+from shared.settings import Settings
+
+__all__ = [
+    "DrainConfig",
+    "Drainer",
+    "HandlerFactory",
+    "UpdateHandler",
+    "UpdateMeta",
+    "error_text",
+]
+
+log = get_logger(__name__)
+_activations = Children(metrics.ACTIVATIONS)
+_updates = Children(metrics.UPDATES)
+
+# Retry(defer) needs at least 1 ms to re-score the job to the tail (0 keeps its place).
+ROTATE_S = 0.001
+# An activation job older than this (arq expires job keys 24 h after enqueue) moves to a fresh id.
+MAX_JOB_AGE_MS = 12 * 3600 * 1000
+MAX_JOB_TRY = 100_000
+ERROR_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateMeta:
+    update_id: int
+    ordering_key: str
+    attempt: int
+    max_attempts: int
+
+
+UpdateHandler = Callable[[bytes, UpdateMeta], Awaitable[None]]
+HandlerFactory = Callable[
+    [dict[str, Any]], Awaitable[tuple[UpdateHandler, Callable[[], Awaitable[None]]]]
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DrainConfig:
+    batch_size: int = 20
+    batch_seconds: float = 2.0
+    handler_timeout: float = 20.0
+    lease_ms: int = 15_000
+    max_attempts: int = 5
+    retry_backoff: Sequence[float] = (1.0, 5.0, 30.0, 120.0)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DrainConfig:
+        p = settings.pipeline
+        return cls(
+            batch_size=p.batch_size,
+            batch_seconds=p.batch_seconds,
+            handler_timeout=p.handler_timeout,
+            lease_ms=p.lease_ms,
+            max_attempts=p.max_attempts,
+            retry_backoff=tuple(p.retry_backoff),
+        )
+
+    def backoff(self, attempt: int) -> float:
+        if not self.retry_backoff:
+            return ROTATE_S
+        return float(self.retry_backoff[min(attempt, len(self.retry_backoff)) - 1])
+
+
+def error_text(exc: BaseException) -> str:
+    """``Class: message``, secrets scrubbed, bounded: what the DLQ keeps."""
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    cleaned = redact(None, "", {"error": text})["error"]
+    return str(cleaned)[:ERROR_MAX]
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    value = getattr(exc, "retry_after", None)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None
+
+
+@dataclass(slots=True)
+class _Settle:
+    outcome: str  # ok | fail | dead | defer | lost (fenced) | unsure (heartbeats failed)
+    error: str = ""
+    hold_ms: int = 0
+
+
+class _Lease:
+    """Heartbeat of one activation; cancels the running handler when the lease is gone."""
+
+    def __init__(self, drainer: Drainer, ck: str, epoch: str, token: str, granted: float) -> None:
+        self.drainer, self.ck, self.epoch, self.token = drainer, ck, epoch, token
+        self.granted = granted  # monotonic time the lease was last extended (sent-at, so early)
+        self.lost = False
+        self.confirmed = False  # the script said so (not just our own clock)
+        self.victim: asyncio.Task[None] | None = None  # the handler running now, if any
+        self._keeper: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Keep the lease while the activation runs (again, after a loss the script denied)."""
+        if self._keeper is None or self._keeper.done():
+            self.lost = self.confirmed = False
+            self._keeper = asyncio.create_task(self._keep())
+
+    def stop(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+
+    async def _keep(self) -> None:
+        d = self.drainer
+        lease_s = d.config.lease_ms / 1000
+        interval = lease_s / 3
+        while True:
+            # The script steps extend the lease too: beat only when none did for a while.
+            await asyncio.sleep(max(0.0, self.granted + interval - time.monotonic()))
+            if time.monotonic() - self.granted < interval:
+                continue
+            sent = time.monotonic()
+            ok: bool | None
+            try:
+                ok = await asyncio.wait_for(
+                    d.scripts.heartbeat(d.redis, self.ck, self.epoch, self.token), lease_s / 2
+                )
+            except Exception as exc:  # a Redis error must not kill the heartbeat silently
+                log.warning("heartbeat_failed", ordering_key=self.ck, error=error_text(exc))
+                ok = None
+            if ok:
+                self.granted = sent
+                continue
+            if ok is False:
+                self.lost = self.confirmed = True  # taken over: stop before doing more
+            elif time.monotonic() - self.granted > lease_s * 0.8:
+                # We cannot prove we still hold it: stop before another worker may start.
+                self.lost = True
+            else:
+                await asyncio.sleep(min(interval, 0.5))  # not proven lost yet: try again soon
+                continue
+            if self.victim is not None:
+                self.victim.cancel()
+            return
+
+
+class Drainer:
+    """Runs activations for one worker process."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        scripts: PipelineScripts,
+        handler: UpdateHandler,
+        config: DrainConfig,
+        worker_id: str,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.redis = redis
+        self.scripts = scripts
+        self.handler = handler
+        self.config = config
+        self.worker_id = worker_id
+        self.stopping = stopping
+
+    async def run(
+        self, ck: str, epoch: str, *, job_try: int = 1, enqueue_ms: int | None = None
+    ) -> float | None:
+        """Drain one activation; ``None`` when done, else seconds until the job runs again."""
+        token = f"{self.worker_id}/{job_try}/{secrets.token_hex(3)}"
+        age = (time.time() * 1000 - enqueue_ms) if enqueue_ms else 0
+        handoff = job_try > MAX_JOB_TRY or age > MAX_JOB_AGE_MS
+        granted = time.monotonic()
+        step = await self.scripts.claim(self.redis, ck, epoch, token, handoff=handoff)
+        _activations(step.kind.lower()).inc()
+        self._count_dead(ck, step)
+        if step.kind == "BUSY":
+            # A live holder (or a dead one whose lease has not run out): look again after it.
+            return step.wait_ms / 1000 + random.uniform(0.01, 0.1)
+        if step.kind == "WAIT":
+            return max(step.wait_ms / 1000, ROTATE_S)
+        started = time.monotonic()
+        done = 0
+        lease = _Lease(self, ck, epoch, token, granted)
+        try:
+            while step.kind == "ITEM":
+                lease.start()
+                settle = await self._run_one(ck, epoch, token, step, lease)
+                if settle.outcome in ("lost", "unsure"):
+                    metrics.LEASES_LOST.inc()
+                    _updates("lost").inc()
+                    log.warning(
+                        "lease_lost",
+                        ordering_key=ck,
+                        update_id=step.uid,
+                        confirmed=settle.outcome == "lost",
+                    )
+                    if settle.outcome == "unsure":
+                        # Heartbeats failed: give the chat back if it is still ours, else stay out.
+                        return await self._release_unsure(ck, epoch, token, step.uid)
+                    return None
+                done += 1
+                budget = done < self.config.batch_size
+                budget = budget and time.monotonic() - started < self.config.batch_seconds
+                lease.granted = time.monotonic()
+                step = await self.scripts.next(
+                    self.redis,
+                    ck,
+                    epoch,
+                    token,
+                    step.uid,
+                    settle.outcome,
+                    error=settle.error,
+                    yield_=not budget or self.stopping(),
+                    hold_ms=settle.hold_ms,
+                )
+                self._count_dead(ck, step)
+                if step.kind == "YIELD":
+                    return max(settle.hold_ms / 1000, ROTATE_S)
+        finally:
+            lease.stop()
+        if step.kind == "LOST":
+            metrics.LEASES_LOST.inc()
+            log.warning("lease_lost", ordering_key=ck)
+        return None
+
+    def _count_dead(self, ck: str, step: Step) -> None:
+        if step.dead:
+            metrics.DEAD_LETTERED.inc(step.dead)
+            metrics.UPDATES.labels(outcome="dead_lettered").inc(step.dead)
+            log.error("update_dead_lettered", ordering_key=ck, count=step.dead)
+
+    async def _call(self, payload: bytes, meta: UpdateMeta) -> None:
+        async with asyncio.timeout(self.config.handler_timeout):
+            await self.handler(payload, meta)
+
+    async def _run_one(self, ck: str, epoch: str, token: str, step: Step, lease: _Lease) -> _Settle:
+        meta = UpdateMeta(step.uid, ck, step.attempt, self.config.max_attempts)
+        if step.attempt == 1 and step.seen_ms is not None:
+            metrics.QUEUE_WAIT_SECONDS.observe(max(0, step.now_ms - step.seen_ms) / 1000)
+        task = asyncio.create_task(self._call(step.payload, meta))
+        lease.victim = task
+        t0 = time.perf_counter()
+        try:
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                # This worker is shutting down (or arq's job timeout hit): give the chat back
+                # now, without using up the attempt, so another worker continues at once.
+                await self._release_on_cancel(ck, epoch, token, step.uid)
+                raise
+            if lease.lost:
+                return _Settle("lost" if lease.confirmed else "unsure")
+            return self._failed(ck, step, RuntimeError("handler was cancelled"))
+        except Exception as exc:
+            return self._failed(ck, step, exc)
+        finally:
+            lease.victim = None
+            metrics.HANDLER_SECONDS.observe(time.perf_counter() - t0)
+        if lease.lost:
+            return _Settle("lost" if lease.confirmed else "unsure")
+        _updates("ok").inc()
+        return _Settle("ok")
+
+    def _failed(self, ck: str, step: Step, exc: Exception) -> _Settle:
+        text = error_text(exc)
+        wait = _retry_after(exc)
+        if wait is not None:
+            metrics.UPDATES.labels(outcome="retry_after").inc()
+            log.info("update_retry_after", ordering_key=ck, update_id=step.uid, retry_after=wait)
+            return _Settle("defer", text, int(wait * 1000))
+        if isinstance(exc, PermanentError):
+            log.error("update_failed_permanently", ordering_key=ck, update_id=step.uid, error=text)
+            return _Settle("dead", text)
+        if isinstance(exc, TimeoutError):
+            text = f"handler timed out after {self.config.handler_timeout:g}s"
+        metrics.UPDATES.labels(outcome="failed").inc()
+        backoff = self.config.backoff(step.attempt)
+        log.warning(
+            "update_failed",
+            ordering_key=ck,
+            update_id=step.uid,
+            attempt=step.attempt,
+            max_attempts=self.config.max_attempts,
+            retry_in=backoff,
+            error=text,
+        )
+        return _Settle("fail", text, int(backoff * 1000))
+
+    async def _release_unsure(self, ck: str, epoch: str, token: str, uid: int) -> float | None:
+        try:
+            step = await self.scripts.next(
+                self.redis, ck, epoch, token, uid, "defer", error="lease unsure", yield_=True
+            )
+        except Exception as exc:  # still unreachable: the reaper takes the chat over
+            log.warning("release_unsure_failed", ordering_key=ck, error=error_text(exc))
+            return None
+        # YIELD: it was still ours and the job must stay queued; LOST / RELEASED: nothing to do.
+        return ROTATE_S if step.kind == "YIELD" else None
+
+    async def _release_on_cancel(self, ck: str, epoch: str, token: str, uid: int) -> None:
+        metrics.UPDATES.labels(outcome="deferred").inc()
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(
+                    self.scripts.next(
+                        self.redis, ck, epoch, token, uid, "defer", error="cancelled", yield_=True
+                    )
+                ),
+                2.0,
+            )
+        except Exception as exc:  # best effort: the lease expires on its own otherwise
+            log.warning("release_on_cancel_failed", ordering_key=ck, error=error_text(exc))

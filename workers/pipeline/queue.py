@@ -1,0 +1,379 @@
+"""arq wiring of the drain workers: the one module that imports arq.
+
+arq is used as a dumb dispatcher of activation jobs (one per busy chat, written by the ingest
+script); ordering, fencing and retries live in the per-chat Lua state machine.  What is set here,
+and why (details in docs/pipeline.md):
+
+* JSON job serialization (never pickle: whoever can write Redis could run code), the exact shape
+  ``shared/pipeline/lua/_common.lua`` writes; ``keep_result=0`` everywhere, so a finished job id
+  never blocks anything; ``max_tries`` effectively unlimited for ``drain`` (rotations are tries).
+* ``job_timeout`` = batch seconds + handler timeout + 5 s; the reaper cron uses the same timeout, so
+  arq's in-progress TTL (max timeout + 10 s) stays as short as the drain job needs.
+* :class:`WakeWorker` replaces arq's poll loop: it blocks on the wake list the ingest script
+  pushes to (BLPOP, ``WORKER_POLL_DELAY`` as the fallback timeout), is kicked locally when a slot
+  frees or a rotated job becomes due, and picks jobs up with one Lua call (``claim_jobs.lua``: arq's
+  ``start_jobs`` semantics and keys, one round trip instead of ~4 per queue entry).
+* ``job_completion_wait`` = ``WORKER_SHUTDOWN_WAIT``: on SIGTERM the worker stops picking, each
+  activation ends its batch after the current update and gives its lease back at once.
+* A per-replica health-check key, refreshed every ``WORKER_HEALTH_CHECK_INTERVAL`` seconds.
+* Redis retry-on-error settings on the connection, and a poll loop that survives Redis outages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+from datetime import datetime
+from typing import Any
+
+from arq.connections import RedisSettings
+from arq.cron import cron
+from arq.worker import Retry, Worker, func
+from redis.asyncio.retry import Retry as RedisRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from shared.connections import create_redis, normalize_redis_url, pack_with_hiredis
+from shared.gc_tuning import tune_after_startup
+from shared.logs import get_logger
+from shared.pipeline.keys import DRAIN_FUNCTION, Keys
+from shared.pipeline.scripts import LuaScript, PipelineScripts, ScriptConfig
+from shared.settings import Settings
+from workers.bot.metrics.rollup import rollup_metrics
+from workers.pipeline.drain import DrainConfig, Drainer, HandlerFactory
+from workers.pipeline.housekeeping import purge_keyboard_cache
+from workers.pipeline.reaper import Reaper
+
+__all__ = [
+    "WakeWorker",
+    "build_worker",
+    "job_deserializer",
+    "job_serializer",
+    "job_timeout",
+    "new_worker_id",
+]
+
+log = get_logger(__name__)
+
+DRAIN_MAX_TRIES = 1_000_000_000
+
+
+def job_serializer(obj: dict[str, Any]) -> bytes:
+    # default=repr: an exception stored as a (discarded) result must not break serialization.
+    return json.dumps(obj, default=repr, separators=(",", ":")).encode()
+
+
+def job_deserializer(data: bytes) -> dict[str, Any]:
+    value = json.loads(data)
+    if not isinstance(value, dict):
+        raise ValueError("job is not a JSON object")
+    return value
+
+
+def job_timeout(settings: Settings) -> float:
+    p = settings.pipeline
+    return p.batch_seconds + p.handler_timeout + 5.0
+
+
+def new_worker_id() -> str:
+    host = socket.gethostname().split(".")[0][:32] or "host"
+    return f"{host}-{os.getpid()}-{secrets.token_hex(2)}"
+
+
+def redis_settings(url: str) -> RedisSettings:
+    rs = RedisSettings.from_dsn(normalize_redis_url(url))
+    rs.conn_retries = 10
+    rs.retry = RedisRetry(ExponentialBackoff(cap=1.0, base=0.05), 5)
+    rs.retry_on_error = [RedisConnectionError, RedisTimeoutError]
+    return rs
+
+
+_CLAIM_JOBS = LuaScript("claim_jobs", prelude=False)
+
+
+class WakeWorker(Worker):
+    """arq Worker woken by the ingest script instead of sleeping ``poll_delay`` between polls."""
+
+    def __init__(self, *args: Any, wake_key: str, workers_key: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.wake_key = wake_key
+        self.workers_key = workers_key
+        self._kick = asyncio.Event()
+        self._blpop: asyncio.Task[Any] | None = None
+        self._user_after_job_end = self.after_job_end
+        self.after_job_end = self._after_job_end
+
+    # -- wake-ups -------------------------------------------------------------------------------
+    def kick(self) -> None:
+        self._kick.set()
+
+    async def _after_job_end(self, ctx: dict[str, Any]) -> None:
+        defer = ctx.get("_retry_defer")
+        if defer is not None:
+            # The job was re-scored to now + defer: look again when it is due.
+            self.loop.call_later(float(defer) + 0.002, self._kick.set)
+        if self._user_after_job_end is not None:
+            await self._user_after_job_end(ctx)
+
+    def _release_sem_dec_counter_on_complete(self) -> None:
+        was_full = self.job_counter >= self.max_jobs
+        super()._release_sem_dec_counter_on_complete()
+        if was_full:
+            self._kick.set()
+
+    async def _block_on_wake(self) -> Any:
+        # BLPOP takes a fractional timeout since Redis 6; redis-py annotates it as int.
+        timeout: Any = self.poll_delay_s
+        return await self.pool.blpop([self.wake_key], timeout=timeout)  # type: ignore[misc]
+
+    async def _wait_for_work(self) -> None:
+        kick = asyncio.ensure_future(self._kick.wait())
+        waiters: set[asyncio.Future[Any]] = {kick}
+        if self.allow_pick_jobs and self.job_counter < self.max_jobs:
+            if self._blpop is None or self._blpop.done():
+                self._blpop = asyncio.ensure_future(self._block_on_wake())
+            waiters.add(self._blpop)
+        try:
+            await asyncio.wait(
+                waiters, timeout=self.poll_delay_s + 1.0, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            kick.cancel()
+            self._kick.clear()
+        if self._blpop is not None and self._blpop.done() and not self._blpop.cancelled():
+            exc = self._blpop.exception()
+            self._blpop = None
+            if exc is not None:
+                raise exc
+
+    # -- health: arq's per-replica key, plus an index so stats never SCAN ------------------------
+    async def record_health(self) -> None:
+        before = self._last_health_check
+        await super().record_health()
+        if self._last_health_check != before:
+            now_ms = int(self._last_health_check * 1000)
+            expiry = now_ms + int((self.health_check_interval + 1) * 1000)
+            async with self.pool.pipeline(transaction=False) as pipe:
+                pipe.zadd(self.workers_key, {self.health_check_key: expiry})
+                pipe.zremrangebyscore(self.workers_key, "-inf", now_ms)
+                await pipe.execute()
+
+    async def close(self) -> None:
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        # A job cancelled at shutdown ends "cancelled" (arq re-queues it): that must not make
+        # close() raise before the pool is closed, as arq's own gather would.
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        self.tasks.clear()
+        if self._pool is not None:
+            with contextlib.suppress(RedisError, OSError):  # best effort: it expires anyway
+                await self.pool.zrem(self.workers_key, self.health_check_key)
+        await super().close()
+
+    # -- the loop ---------------------------------------------------------------------------------
+    async def main(self) -> None:
+        from arq.connections import create_pool, log_redis_info
+
+        if self._pool is None:
+            self._pool = await create_pool(
+                self.redis_settings,
+                job_deserializer=self.job_deserializer,
+                job_serializer=self.job_serializer,
+                default_queue_name=self.queue_name,
+                expires_extra_ms=self.expires_extra_ms,
+            )
+            await pack_with_hiredis(self._pool)
+        logging.getLogger("arq.worker").info("starting %s", self.queue_name)
+        await log_redis_info(self.pool, logging.getLogger("arq.worker").debug)
+        self.ctx["redis"] = self.pool
+        if self.on_startup:
+            await self.on_startup(self.ctx)
+        delay = 0.1
+        try:
+            while True:
+                try:
+                    await self._poll_iteration()
+                    if self.burst and await self.pool.zcard(self.queue_name) == 0:
+                        await asyncio.gather(*self.tasks.values())
+                        return
+                    await self._wait_for_work()
+                    delay = 0.1
+                except (RedisError, OSError) as exc:
+                    # Keep the worker (and its running activations) alive through a Redis outage.
+                    log.warning("worker_poll_failed", error=f"{type(exc).__name__}: {exc}")
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+        finally:
+            if self._blpop is not None:
+                self._blpop.cancel()
+
+    async def _poll_iteration(self) -> None:
+        free = self.max_jobs - self.job_counter
+        if self.allow_pick_jobs and free > 0:
+            ttl_ms = int(self.in_progress_timeout_s * 1000)
+            args = ["", self.queue_read_limit, free, ttl_ms]
+            claimed = await _CLAIM_JOBS(self.pool, [self.queue_name], args)
+            for i in range(0, len(claimed), 2):
+                job_id = claimed[i].decode()
+                score = int(float(claimed[i + 1]))
+                await self.sem.acquire()
+                self.job_counter += 1
+                task = self.loop.create_task(self.run_job(job_id, score))
+                task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+                self.tasks[job_id] = task
+        for job_id, task in list(self.tasks.items()):
+            if task.done():
+                del self.tasks[job_id]
+                task.result()
+        await self.heart_beat()
+
+
+# -- job functions ------------------------------------------------------------------------------
+
+
+async def drain(ctx: dict[str, Any], ck: str, epoch: str) -> None:
+    """The activation job of chat ``ck``, epoch ``epoch`` (see workers.pipeline.drain)."""
+    drainer: Drainer = ctx["drainer"]
+    enqueued: datetime | None = ctx.get("enqueue_time")
+    enqueue_ms = int(enqueued.timestamp() * 1000) if enqueued else None
+    defer = await drainer.run(ck, str(epoch), job_try=int(ctx["job_try"]), enqueue_ms=enqueue_ms)
+    if defer is not None:
+        ctx["_retry_defer"] = defer
+        raise Retry(defer=max(defer, 0.001))
+
+
+async def reap(ctx: dict[str, Any]) -> None:
+    reaper: Reaper = ctx["reaper"]
+    await reaper.run_once()
+
+
+def build_worker(
+    settings: Settings,
+    handler_factory: HandlerFactory,
+    *,
+    burst: bool = False,
+    worker_id: str | None = None,
+    handle_signals: bool = True,
+) -> WakeWorker:
+    """A configured worker; ``worker.run()`` blocks until SIGTERM/SIGINT (or, in burst mode,
+    until the queue is empty)."""
+    keys = Keys(settings.redis.key_prefix, settings.telegram.bot_id)
+    scripts = PipelineScripts(keys, ScriptConfig.from_settings(settings))
+    wid = worker_id or new_worker_id()
+    w = settings.worker
+    timeout = job_timeout(settings)
+    interval = settings.pipeline.reaper_interval
+    holder: dict[str, WakeWorker] = {}
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        handler, shutdown_handler = await handler_factory(ctx)
+        ctx["handler_shutdown"] = shutdown_handler
+        ctx["worker_id"] = wid
+        # The per-update script steps of all running chats travel together (auto-pipelined);
+        # like arq's own client, no per-read timeout (the handler and job timeouts bound it).
+        ctx["drain_redis"] = create_redis(
+            settings.redis.url, socket_timeout=None, autopipeline=True
+        )
+        ctx["drainer"] = Drainer(
+            ctx["drain_redis"],
+            scripts,
+            handler,
+            DrainConfig.from_settings(settings),
+            wid,
+            stopping=lambda: not holder["worker"].allow_pick_jobs,
+        )
+        ctx["reaper"] = Reaper(ctx["redis"], scripts, settings.pipeline.reaper_scan_interval)
+        tune_after_startup()
+        log.info("worker_started", worker_id=wid, queue=keys.queue, burst=burst)
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        stop = ctx.get("handler_shutdown")
+        if stop is not None:
+            await stop()
+        drain_redis = ctx.get("drain_redis")
+        if drain_redis is not None:
+            await drain_redis.aclose()
+        log.info("worker_stopped", worker_id=wid)
+
+    cron_jobs = []
+    if not burst:
+        cron_jobs.append(
+            cron(
+                reap,
+                name=keys.reaper_name,
+                second=set(range(0, 60, interval)),
+                run_at_startup=True,
+                timeout=timeout,
+                keep_result=max(2 * interval, 2),
+                max_tries=1,
+            )
+        )
+        # Hourly bot_metrics rollup and pruning (a no-op when the bot runtime is not in ctx).
+        # The drain timeout keeps arq's in-progress TTL short; keep_result stops a second run.
+        cron_jobs.append(
+            cron(
+                rollup_metrics,
+                name=f"{keys.prefix}:metrics-rollup:{keys.bot_id}",
+                minute=7,
+                second=0,
+                timeout=timeout,
+                keep_result=3600,
+                max_tries=1,
+            )
+        )
+        # Expired inline keyboards, hourly at :37 (one worker runs each slot, as above).
+        cron_jobs.append(
+            cron(
+                purge_keyboard_cache,
+                name=f"{keys.prefix}:keyboard-cache-purge:{keys.bot_id}",
+                minute=37,
+                second=0,
+                timeout=timeout,
+                keep_result=3600,
+                max_tries=1,
+            )
+        )
+    worker = WakeWorker(
+        functions=[
+            func(
+                drain,
+                name=DRAIN_FUNCTION,
+                keep_result=0,
+                timeout=timeout,
+                max_tries=DRAIN_MAX_TRIES,
+            )
+        ],
+        wake_key=keys.wake,
+        workers_key=keys.workers,
+        queue_name=keys.queue,
+        cron_jobs=cron_jobs,
+        redis_settings=redis_settings(settings.redis.url),
+        burst=burst,
+        on_startup=startup,
+        on_shutdown=shutdown,
+        handle_signals=handle_signals,
+        job_completion_wait=int(w.shutdown_wait),
+        max_jobs=w.max_jobs,
+        job_timeout=timeout,
+        keep_result=0,
+        poll_delay=w.poll_delay,
+        queue_read_limit=w.queue_read_limit or 20 * w.max_jobs,
+        max_tries=DRAIN_MAX_TRIES,
+        health_check_interval=w.health_check_interval,
+        health_check_key=keys.health_prefix + wid,
+        retry_jobs=True,
+        allow_abort_jobs=False,
+        job_serializer=job_serializer,
+        job_deserializer=job_deserializer,
+        log_results=False,
+    )
+    holder["worker"] = worker
+    return worker
