@@ -91,6 +91,7 @@ def start_server(
             "REDIS_KEY_PREFIX": prefix,
             "LOG_LEVEL": "WARNING",
             "ENVIRONMENT": "production",
+            "SERVICE_API_KEY": "bench-service-key-not-the-dev-one",
         }
     )
     cmd = ["taskset", "-c", str(cpu), sys.executable, "-m"]

@@ -17,6 +17,9 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
+    "DEV_BOT_TOKEN",
+    "DEV_SERVICE_API_KEY",
+    "WEBHOOK_SECRET_MIN_LENGTH",
     "DatabaseSettings",
     "Settings",
     "SettingsError",
@@ -28,6 +31,18 @@ __all__ = [
 
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{35}$")
 SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# The values the dev stack and the fakes use; anywhere but development and test they mean
+# "nobody configured this", so the process refuses to start with them.
+DEV_BOT_TOKEN = "1000000001:" + "DevToken" * 4 + "Dev"
+DEV_SERVICE_API_KEY = "dev-service-key"
+# A webhook secret is the only proof that an update comes from Telegram: outside development
+# and test it must be long enough not to be guessed (Telegram allows 1-256 of A-Z a-z 0-9 _ -).
+WEBHOOK_SECRET_MIN_LENGTH = 32
+LOCAL_ENVIRONMENTS = frozenset({"development", "test"})
+# Query parameters whose value is a credential (``?password=``, ``?token=``, ``?api_key=`` …).
+_SECRET_QUERY_RE = re.compile(
+    r"(?i)((?:^|&)[^=&]*(?:pass|pwd|secret|token|key|auth|credential)[^=&]*=)[^&]*"
+)
 
 
 class SettingsError(Exception):
@@ -48,13 +63,20 @@ def _check_url(value: str, schemes: tuple[str, ...], name: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced, for printing."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+    """The URL with any password replaced, for printing: the one in the user part
+    (``redis://:pw@host``) and credential-named query parameters (``?password=pw``)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not a URL we can take apart: print nothing of it
+        return "***"
+    if password is not None:
+        netloc = parts.netloc.rsplit("@", 1)[1]
+        user = parts.username or ""
+        parts = parts._replace(netloc=f"{user}:***@{netloc}")
+    if parts.query:
+        parts = parts._replace(query=_SECRET_QUERY_RE.sub(r"\1***", parts.query))
+    return urlunsplit(parts)
 
 
 class _Section(BaseSettings):
@@ -173,7 +195,7 @@ class ServicesSettings(_Section):
     request_service_url: str = "http://127.0.0.1:8103"
     shift_service_url: str = "http://127.0.0.1:8104"
     analytics_service_url: str = "http://127.0.0.1:8105"
-    service_api_key: SecretStr = SecretStr("dev-service-key")
+    service_api_key: SecretStr = SecretStr(DEV_SERVICE_API_KEY)
     service_name: str = "bot-gateway"
 
     @field_validator(
@@ -305,18 +327,28 @@ class Settings(BaseModel):
     _ENV_NAMES: ClassVar[dict[str, str]] = {}
 
     @model_validator(mode="after")
-    def _production_rules(self) -> Settings:
-        if (
-            self.app.environment == "production"
-            and self.telegram.use_webhook
-            and self.telegram.webhook_secret is None
-        ):
-            raise SettingsError(
-                "TELEGRAM_WEBHOOK_SECRET: required in production when TELEGRAM_USE_WEBHOOK=true"
-            )
+    def _deployed_rules(self) -> Settings:
+        if self.app.environment not in LOCAL_ENVIRONMENTS:
+            self._check_deployed_secrets()
         if self.telegram.set_webhook and not self.telegram.webhook_url:
             raise SettingsError("TELEGRAM_WEBHOOK_URL: required when TELEGRAM_SET_WEBHOOK=true")
         return self
+
+    def _check_deployed_secrets(self) -> None:
+        """Staging and production never run on a guessable or well-known secret."""
+        env = self.app.environment
+        secret = self.telegram.webhook_secret
+        if self.telegram.use_webhook and (
+            secret is None or len(secret.get_secret_value()) < WEBHOOK_SECRET_MIN_LENGTH
+        ):
+            raise SettingsError(
+                f"TELEGRAM_WEBHOOK_SECRET: required in {env} webhook mode, at least "
+                f"{WEBHOOK_SECRET_MIN_LENGTH} characters of A-Z a-z 0-9 _ -"
+            )
+        if self.services.service_api_key.get_secret_value() == DEV_SERVICE_API_KEY:
+            raise SettingsError(f"SERVICE_API_KEY: the development key is refused in {env}")
+        if self.telegram.bot_token.get_secret_value() == DEV_BOT_TOKEN:
+            raise SettingsError(f"TELEGRAM_BOT_TOKEN: the development token is refused in {env}")
 
     @cached_property
     def secrets(self) -> tuple[str, ...]:

@@ -125,7 +125,11 @@ def service_env(name: str, given: dict[str, str]) -> dict[str, str]:
 def test_every_service_environment_loads_as_settings() -> None:
     from devkit.tools.overrides import load_settings_with
 
-    production = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "a-secret"}
+    production = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": "s" * 32,
+        "SERVICE_API_KEY": "a-real-service-key",
+    }
     for given in (production, DEMO):
         for name in ("migrate", "ingest", "worker", "fakes"):
             settings = load_settings_with(service_env(name, given))
@@ -139,6 +143,13 @@ def test_every_service_environment_loads_as_settings() -> None:
         assert str(exc).startswith("TELEGRAM_WEBHOOK_SECRET")
     else:
         raise AssertionError("production webhook mode started without a secret")
+    # Nor with the development service key compose falls back to.
+    try:
+        load_settings_with(service_env("ingest", {**production, "SERVICE_API_KEY": ""}))
+    except SettingsError as exc:
+        assert str(exc).startswith("SERVICE_API_KEY")
+    else:
+        raise AssertionError("production started with the development service key")
 
 
 def test_the_fakes_profile_serves_the_bot_api_to_the_others() -> None:

@@ -7,7 +7,14 @@ import sys
 
 import pytest
 
-from shared.settings import SettingsError, load_database_settings, load_settings, mask_url
+from shared.settings import (
+    DEV_BOT_TOKEN,
+    DEV_SERVICE_API_KEY,
+    SettingsError,
+    load_database_settings,
+    load_settings,
+    mask_url,
+)
 
 GOOD_TOKEN = "123456789:" + "b" * 35
 
@@ -88,14 +95,73 @@ def test_missing_token_is_reported(clean_env: None, monkeypatch: pytest.MonkeyPa
         load_settings()
 
 
-def test_production_webhook_requires_a_secret(
+STRONG_SECRET = "S" * 16 + "_-0123456789abcd"  # 32 characters of Telegram's alphabet
+
+
+@pytest.mark.parametrize("environment", ["staging", "production"])
+def test_deployed_environments_refuse_weak_or_development_secrets(
+    clean_env: None, monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", environment)
+    monkeypatch.setenv("SERVICE_API_KEY", "a-real-key")
+    with pytest.raises(SettingsError, match=r"^TELEGRAM_WEBHOOK_SECRET: required"):
+        load_settings()
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", STRONG_SECRET[:31])
+    with pytest.raises(SettingsError, match=r"^TELEGRAM_WEBHOOK_SECRET: .*at least 32"):
+        load_settings()
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", STRONG_SECRET[:31] + "!")
+    with pytest.raises(SettingsError, match=r"^TELEGRAM_WEBHOOK_SECRET:"):
+        load_settings()
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", STRONG_SECRET)
+    assert load_settings().telegram.webhook_secret is not None
+    monkeypatch.setenv("SERVICE_API_KEY", DEV_SERVICE_API_KEY)
+    with pytest.raises(SettingsError, match=r"^SERVICE_API_KEY: the development key"):
+        load_settings()
+    monkeypatch.delenv("SERVICE_API_KEY")  # the default is the development key too
+    with pytest.raises(SettingsError, match=r"^SERVICE_API_KEY:"):
+        load_settings()
+    monkeypatch.setenv("SERVICE_API_KEY", "a-real-key")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", DEV_BOT_TOKEN)
+    with pytest.raises(SettingsError, match=r"^TELEGRAM_BOT_TOKEN: the development token"):
+        load_settings()
+
+
+@pytest.mark.parametrize("environment", ["development", "test"])
+def test_local_environments_accept_development_values(
+    clean_env: None, monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", environment)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", DEV_BOT_TOKEN)
+    monkeypatch.delenv("SERVICE_API_KEY", raising=False)
+    settings = load_settings()
+    assert settings.telegram.webhook_secret is None
+    assert settings.services.service_api_key.get_secret_value() == DEV_SERVICE_API_KEY
+
+
+def test_polling_needs_no_webhook_secret_in_production(
     clean_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
-    with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_SECRET"):
-        load_settings()
-    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret_value")
-    assert load_settings().telegram.webhook_secret is not None
+    monkeypatch.setenv("SERVICE_API_KEY", "a-real-key")
+    monkeypatch.setenv("TELEGRAM_USE_WEBHOOK", "false")
+    assert load_settings().telegram.use_webhook is False
+
+
+def test_production_start_without_secret_exits_2_with_one_line() -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+        "ENVIRONMENT": "production",
+        "SERVICE_API_KEY": "a-real-key",
+        "TELEGRAM_WEBHOOK_SECRET": "short",
+    }
+    for command in (("check-config",), ("ingest",), ("worker",)):
+        proc = run_cli(*command, env=env)
+        assert proc.returncode == 2, (command, proc.stderr)
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, lines
+        assert lines[0].startswith("configuration error: TELEGRAM_WEBHOOK_SECRET:")
+        assert "short" not in lines[0]
 
 
 def test_database_section_loads_without_a_token(
@@ -110,6 +176,12 @@ def test_mask_url_hides_only_the_password() -> None:
     assert mask_url("redis://:pw@h:1/0") == "redis://:***@h:1/0"
     assert mask_url("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
     assert mask_url("http://h:1") == "http://h:1"
+    assert mask_url("redis://h:1/0?password=pw&db=2") == "redis://h:1/0?password=***&db=2"
+    assert (
+        mask_url("postgresql://u@/db?host=/tmp&PASSWORD=pw&sslkey=k&application_name=x")
+        == "postgresql://u@/db?host=/tmp&PASSWORD=***&sslkey=***&application_name=x"
+    )
+    assert mask_url("redis://:pw@[::1/0") == "***"  # unparsable: nothing of it printed
 
 
 def test_check_config_bad_token_exits_2_without_echoing_it(tmp_path) -> None:
@@ -131,6 +203,7 @@ def test_check_config_prints_effective_settings_with_secrets_masked() -> None:
         "TELEGRAM_WEBHOOK_SECRET": secret,
         "SERVICE_API_KEY": "service-key-value",
         "DATABASE_URL": "postgresql://gw:dbpassword@db/gw",
+        "REDIS_URL": "redis://:redispass@cache:6379/0?password=querypass",
         "INGEST_PORT": "9999",
     }
     proc = run_cli("check-config", env=env)
@@ -138,5 +211,6 @@ def test_check_config_prints_effective_settings_with_secrets_masked() -> None:
     out = proc.stdout
     assert "INGEST_PORT=9999" in out
     assert "TELEGRAM_BOT_TOKEN=***" in out
-    for leaked in (GOOD_TOKEN, secret, "service-key-value", "dbpassword"):
+    assert "REDIS_URL=redis://:***@cache:6379/0?password=***" in out
+    for leaked in (GOOD_TOKEN, secret, "service-key-value", "dbpassword", "redispass", "querypass"):
         assert leaked not in out

@@ -35,11 +35,12 @@ from typing import Annotated, Any
 import typer
 
 from devkit.tools.processes import Child, bot_gateway_argv
+from shared.settings import DEV_BOT_TOKEN
 
 __all__ = ["DEV_TOKEN", "DevPorts", "DevStack", "dev_command"]
 
 # A well-formed token for the fake Bot API when none is configured (it accepts any).
-DEV_TOKEN = "1000000001:" + "DevToken" * 4 + "Dev"
+DEV_TOKEN = DEV_BOT_TOKEN  # refused by the settings outside development and test
 SERVICES = ("auth", "user", "request", "shift", "analytics")
 STATE_FILE = "dev.json"
 
@@ -124,7 +125,7 @@ class DevStack:
                 "TELEGRAM_USE_WEBHOOK": "false" if self.polling else "true",
                 "TELEGRAM_SET_WEBHOOK": "false" if self.polling else "true",
                 "TELEGRAM_WEBHOOK_URL": f"{ingest}/webhook",
-                "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(24),
+                "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(32),
                 "ENVIRONMENT": env.get("ENVIRONMENT", "development"),
                 "LOG_FORMAT": env.get("LOG_FORMAT", "console"),
                 "PYTHONUNBUFFERED": "1",
