@@ -83,7 +83,9 @@ async def requeue(redis: Redis, scripts: PipelineScripts, entry_id: str) -> tupl
 
     status: ``queued`` (the chat is active and will reach it after what is pending now),
     ``scheduled`` (the chat was idle; an activation was started), ``present`` (that update is
-    already pending again: nothing changed). Raises KeyError when there is no such entry.
+    already pending again: nothing changed). Raises KeyError when there is no such entry,
+    including when someone else requeued or purged it between the read and the script: the
+    script checks and removes the entry in the same atomic step that queues the update.
     """
     entry = await get(redis, scripts, entry_id)
     if entry is None:
@@ -91,6 +93,8 @@ async def requeue(redis: Redis, scripts: PipelineScripts, entry_id: str) -> tupl
     status, _ = await scripts.requeue(
         redis, entry.ordering_key, entry.update_id, entry.payload, entry.entry_id
     )
+    if status == "GONE":
+        raise KeyError(entry_id)
     return status.lower(), entry
 
 

@@ -208,7 +208,8 @@ class PipelineScripts:
     ) -> tuple[str, str]:
         """Put a dead letter back at its chat's tail and drop its DLQ entry, atomically.
 
-        ``(status, epoch)``; status QUEUED, SCHEDULED or PRESENT (already pending: nothing done).
+        ``(status, epoch)``; status QUEUED, SCHEDULED, PRESENT (already pending: nothing done)
+        or GONE (the entry no longer exists: requeued or purged by someone else; nothing done).
         """
         args = [*self.common_args(ck, now), uid, payload, 0, "requeue", dlq_id]
         status, epoch, _ = parse_ingest(await self.ingest_script(client, self.chat_keys(ck), args))

@@ -109,3 +109,28 @@ def test_worker_command_explains_a_missing_handler(app: typer.Typer, settings: S
     assert out.exit_code == 2 and "has no handler factory 'nope'" in out.output
     out = runner.invoke(app, ["worker", "--handler", "nonsense"])
     assert out.exit_code == 2 and "module:factory" in out.output
+
+
+def test_two_operators_requeueing_one_dead_letter_queue_it_once(settings: Settings) -> None:
+    from shared.pipeline import dlq
+
+    entry_id, _ = _setup(settings)
+
+    async def main() -> None:
+        redis = create_redis(settings.redis.url)
+        try:
+            keys = Keys(settings.redis.key_prefix, settings.telegram.bot_id)
+            scripts = PipelineScripts(keys, ScriptConfig.from_settings(settings))
+            before = await redis.zcard(keys.inbox("c2"))
+            results = await asyncio.gather(
+                dlq.requeue(redis, scripts, entry_id),
+                dlq.requeue(redis, scripts, entry_id),
+                return_exceptions=True,
+            )
+            assert sorted(type(r).__name__ for r in results) == ["KeyError", "tuple"]
+            assert await redis.zcard(keys.inbox("c2")) == before + 1
+            assert await redis.xlen(keys.dlq) == 0
+        finally:
+            await redis.aclose()
+
+    asyncio.run(main())

@@ -232,3 +232,23 @@ async def test_handoff_moves_the_activation_to_a_fresh_job(
     assert step.kind == "HANDOFF" and step.epoch != epoch
     assert await redis.exists(keys.job_key(CK, step.epoch)) == 1
     assert (await scripts.claim(redis, CK, epoch, "A", now=T0)).kind == "STALE"
+
+
+async def test_a_second_requeue_of_the_same_entry_finds_it_gone(
+    redis: Redis, scripts: PipelineScripts, keys: Keys
+) -> None:
+    epoch = await _setup(redis, scripts, [1])
+    await scripts.claim(redis, CK, epoch, "A", now=T0)
+    await scripts.next(redis, CK, epoch, "A", 1, "dead", error="x", now=T0)
+    (entry_id, _), *_ = await redis.xrange(keys.dlq)
+    # Two operators read the entry; the first requeue runs and is handled completely …
+    first, epoch = await scripts.requeue(redis, CK, 1, b"u1", entry_id.decode(), now=T0)
+    assert first == "SCHEDULED"
+    step = await scripts.claim(redis, CK, epoch, "A", now=T0 + 1)
+    assert (step.kind, step.uid) == ("ITEM", 1)
+    assert (await scripts.next(redis, CK, epoch, "A", 1, "ok", now=T0 + 1)).kind == "RELEASED"
+    # … so the update is no longer pending: only the vanished entry stops the second one.
+    second, _ = await scripts.requeue(redis, CK, 1, b"u1", entry_id.decode(), now=T0 + 2)
+    assert second == "GONE"
+    assert await redis.zcard(keys.inbox(CK)) == 0
+    assert await redis.zscore(keys.active, CK) is None

@@ -2,7 +2,7 @@
 -- One atomic step, so a wakeup can never be lost against the drainer's "empty => release".
 -- ARGV 7 update_id  8 raw payload  9 max pending per chat  10 mode: 'ingest' | 'requeue'
 --      11 DLQ entry id (requeue: removed in the same step)
--- Reply: {status, epoch, late}  status QUEUED | SCHEDULED | DUPLICATE | FULL | PRESENT
+-- Reply: {status, epoch, late}  status QUEUED | SCHEDULED | DUPLICATE | FULL | PRESENT | GONE
 local uid, payload, max_pending, mode = ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10]
 local score = tonumber(uid)
 
@@ -13,6 +13,10 @@ local function after(s, step)
 end
 
 if mode == 'requeue' then
+  -- The entry itself is the claim: whoever removes it requeues, anyone after that finds it gone
+  -- (two operators requeueing the same dead letter run the update once, even if the first
+  -- requeue was already handled and left the inbox by the time the second arrives).
+  if #redis.call('XRANGE', DLQ, ARGV[11], ARGV[11]) == 0 then return {'GONE', '', 0} end
   -- Back at the tail, behind everything pending; never in front of the head in flight.
   if redis.call('ZSCORE', Q, uid) then return {'PRESENT', redis.call('HGET', S, 'epoch') or '', 0} end
   local tail = redis.call('ZRANGE', Q, -1, -1, 'WITHSCORES')
