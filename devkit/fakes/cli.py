@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from shared.settings import Settings
 __all__ = ["fake_ports", "register"]
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+UPDATE_IDS_FILE = "fake-telegram-update-ids.json"
 
 
 def fake_ports(settings: Settings) -> dict[str, int]:
@@ -33,7 +35,7 @@ def fake_ports(settings: Settings) -> dict[str, int]:
     return ports
 
 
-async def _serve_forever(ports: dict[str, int], host: str) -> None:
+async def _serve_forever(ports: dict[str, int], host: str, state_dir: Path | None) -> None:
     from devkit.fakes.seed import ADMIN, MANAGER, PLUMBER, RESIDENT
     from devkit.fakes.stack import run_fakes
 
@@ -42,6 +44,8 @@ async def _serve_forever(ports: dict[str, int], host: str) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with run_fakes(ports, host=host, telegram="telegram" in ports) as fakes:
+        if state_dir is not None and fakes.telegram_app is not None:
+            fakes.telegram_app.state.updates.persist_ids(state_dir / UPDATE_IDS_FILE)
         for name, url in fakes.urls.items():
             typer.echo(f"{name:<10} {url}")
         if fakes.telegram_url:
@@ -63,6 +67,13 @@ def register(app: typer.Typer) -> None:
         no_telegram: Annotated[
             bool, typer.Option("--no-telegram", help="Do not start the Telegram fake.")
         ] = False,
+        state_dir: Annotated[
+            Path | None,
+            typer.Option(
+                help="Keep the fake Bot API's update numbering here, so ids keep rising across "
+                "restarts (the dev stack passes its data directory)."
+            ),
+        ] = None,
     ) -> None:
         """Serve the Auth, User, Request, Shift, Analytics (and Telegram) fakes until Ctrl-C."""
         from shared.cli import settings_or_exit, setup_logging
@@ -72,7 +83,9 @@ def register(app: typer.Typer) -> None:
         ports = fake_ports(settings)
         if no_telegram:
             ports.pop("telegram", None)
-        asyncio.run(_serve_forever(ports, host))
+        if state_dir is not None:
+            state_dir.mkdir(parents=True, exist_ok=True)
+        asyncio.run(_serve_forever(ports, host, state_dir))
 
 
 def main() -> None:

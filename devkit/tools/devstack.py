@@ -178,7 +178,9 @@ class DevStack:
         redis_url, postgres_url, info = await self._start_servers()
         env = self._env(redis_url, postgres_url)
         await self._migrate(env)
-        fakes = self._child("fakes", bot_gateway_argv("fakes"), env)
+        fakes = self._child(
+            "fakes", bot_gateway_argv("fakes", "--state-dir", str(self.data_dir)), env
+        )
         self.children.append(fakes)
         await fakes.start()
         await fakes.wait_for_line(lambda s: "fakes running" in s, 60)

@@ -1,6 +1,8 @@
 """The bot's queue of pending updates, as Telegram keeps it for ``getUpdates`` and webhooks.
 
-* ``update_id`` increases by one per update, across all chats.
+* ``update_id`` increases by one per update, across all chats, and (with
+  :meth:`UpdateQueue.persist_ids`) across restarts of the fake too: Telegram's ids are monotonic
+  per bot, and the gateway's per-chat dedup drops a restarted fake's low ids as redeliveries.
 * An update stays pending until confirmed: ``getUpdates`` with ``offset`` greater than its id, or
   a 2xx answer from the webhook. A negative ``offset`` keeps only the last ``-offset`` updates.
 * ``allowed_updates`` applies when an update is created, so changing it never drops updates that
@@ -13,7 +15,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from devkit.fakes.telegram.errors import conflict
@@ -41,9 +46,28 @@ class UpdateQueue:
         self.poll_started = Signal()
         self._poll: asyncio.Future[str] | None = None
         self.closed = False
+        self._id_file: Path | None = None
+
+    def persist_ids(self, path: Path) -> None:
+        """Continue numbering from ``path`` (if it exists) and keep it current from now on."""
+        self._id_file = path
+        try:
+            saved = int(json.loads(path.read_text())["next_update_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            saved = 0
+        self.next_update_id = max(self.next_update_id, saved)
+        self._save_ids()
+
+    def _save_ids(self) -> None:
+        if self._id_file is None:
+            return
+        tmp = self._id_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"next_update_id": self.next_update_id}))
+        os.replace(tmp, self._id_file)  # atomic: a crash leaves the old or the new number
 
     def reset(self) -> None:
-        self.next_update_id = self.first_update_id
+        if self._id_file is None:  # a persisted counter never goes back
+            self.next_update_id = self.first_update_id
         self.pending.clear()
         self.allowed_updates = None
         self._end_poll("closed")
@@ -65,6 +89,7 @@ class UpdateQueue:
             return None
         update = {"update_id": self.next_update_id, **body}
         self.next_update_id += 1
+        self._save_ids()
         self.pending.append(update)
         self._end_poll("update")
         self.changed.notify()
