@@ -13,6 +13,10 @@ One call = one logical operation (``op``, e.g. ``requests.create``), made of one
 - Anything else is final and mapped once to the error tree in :mod:`shared.clients.errors`.
 
 Logs carry service, op, status, code, attempts and duration; never a URL, body or header value.
+
+Paths are templates with ``{}`` for each variable part (``"/requests/{}/status", number``); every
+part is percent-encoded here, whole, as one segment, so a value from button data or a message
+(``x/../../users/5``) can never reach another resource of the service.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import asyncio
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Self, TypeVar
+from urllib.parse import quote
 
 import httpx
 import msgspec
@@ -35,6 +40,7 @@ from shared.clients.errors import (
     ServiceBadResponse,
     ServiceError,
     ServiceFailure,
+    ServiceNotFound,
 )
 from shared.clients.mapping import error_body, error_for, retry_after
 from shared.clients.metrics import CALL_DURATION, CALLS, RETRIES
@@ -42,7 +48,7 @@ from shared.clients.policy import CallPolicy, build_http_client
 from shared.logs import get_logger
 from shared.settings import Settings
 
-__all__ = ["API_PREFIX", "IDEMPOTENCY_KEY_RE", "ServiceClient", "query"]
+__all__ = ["API_PREFIX", "IDEMPOTENCY_KEY_RE", "ServiceClient", "path_segment", "query"]
 
 T = TypeVar("T")
 log = get_logger(__name__)
@@ -66,6 +72,32 @@ def query(**values: Any) -> list[tuple[str, str | int | float | bool | None]]:
         )
         out.extend((name, str(i).lower() if isinstance(i, bool) else i) for i in items)
     return out
+
+
+class _BadSegment(ValueError):
+    """A value that cannot be one path segment (empty, or only dots)."""
+
+
+def path_segment(value: str | int) -> str:
+    """``value`` as exactly one URL path segment.
+
+    Everything but unreserved characters is percent-encoded (``/`` included). An empty value or
+    one made only of dots cannot be a segment at all: URL normalisation (yarl decodes ``%2E``
+    and applies it too) would turn it into ``.`` / ``..`` and climb out of the resource, so it is
+    refused with :class:`ValueError`.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"a path segment must be str or int, not {type(value).__name__}")
+    text = str(value)
+    if text.strip(".") == "":
+        raise _BadSegment("a path segment cannot be empty or only dots")
+    return quote(text, safe="")
+
+
+def _path(template: str, segments: tuple[str | int, ...]) -> str:
+    if template.count("{}") != len(segments) or "{" in template.replace("{}", ""):
+        raise ValueError(f"path template {template!r} does not match {len(segments)} segment(s)")
+    return template.format(*map(path_segment, segments)) if segments else template
 
 
 def _body(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,7 +155,7 @@ class ServiceClient:
         op: str,
         method: str,
         path: str,
-        *,
+        *segments: str | int,
         result: type[T],
         params: list[tuple[str, str | int | float | bool | None]] | None = None,
         body: Mapping[str, Any] | None = None,
@@ -132,6 +164,8 @@ class ServiceClient:
         safe: bool = False,
     ) -> T:
         """Make one logical call and decode its 2xx body as ``result``.
+
+        ``path`` is a template with one ``{}`` per ``segments`` value, each percent-encoded.
 
         ``safe`` marks a POST that only reads (``/permissions/check``), so it may be repeated.
         """
@@ -147,7 +181,13 @@ class ServiceClient:
         if body is not None:
             content = msgspec.json.encode(_body(body))
             headers["Content-Type"] = "application/json"
-        request = _Attempt(method, API_PREFIX + path, params, content, headers)
+        try:
+            url_path = API_PREFIX + _path(path, segments)
+        except _BadSegment:
+            # No resource has such a name: answer as the service would, without asking it.
+            log.warning("service_call_refused", service=self.service, op=op, reason="bad_segment")
+            raise ServiceNotFound(self.service, op, None, "invalid_identifier") from None
+        request = _Attempt(method, url_path, params, content, headers)
         repeatable = safe or method in _REPEATABLE_METHODS or idempotency_key is not None
 
         loop = asyncio.get_running_loop()

@@ -130,7 +130,8 @@ class RequestClient(ServiceClient):
         return await self._call(
             "requests.get",
             "GET",
-            f"/requests/{number}",
+            "/requests/{}",
+            number,
             result=Request,
             params=query(viewer_user_id=viewer_user_id),
         )
@@ -151,7 +152,8 @@ class RequestClient(ServiceClient):
             self._call(
                 "requests.change_status",
                 "PATCH",
-                f"/requests/{number}/status",
+                "/requests/{}/status",
+                number,
                 result=Request,
                 body={
                     "status": status,
@@ -191,7 +193,8 @@ class RequestClient(ServiceClient):
             self._call(
                 "requests.assign",
                 "POST",
-                f"/requests/{number}/assign",
+                "/requests/{}/assign",
+                number,
                 result=Request,
                 body={
                     "assignment_type": assignment_type,
@@ -216,7 +219,8 @@ class RequestClient(ServiceClient):
             self._call(
                 "requests.claim",
                 "POST",
-                f"/requests/{number}/claim",
+                "/requests/{}/claim",
+                number,
                 result=Request,
                 body={"actor_user_id": actor_user_id, "status_version": status_version},
                 idempotency_key=idempotency_key,
@@ -241,7 +245,8 @@ class RequestClient(ServiceClient):
             self._call(
                 "requests.accept",
                 "POST",
-                f"/requests/{number}/accept",
+                "/requests/{}/accept",
+                number,
                 result=Request,
                 body={
                     "actor_user_id": actor_user_id,
@@ -271,7 +276,8 @@ class RequestClient(ServiceClient):
             self._call(
                 "requests.return",
                 "POST",
-                f"/requests/{number}/return",
+                "/requests/{}/return",
+                number,
                 result=Request,
                 body={
                     "actor_user_id": actor_user_id,
@@ -293,7 +299,8 @@ class RequestClient(ServiceClient):
         return await self._call(
             "requests.comments",
             "GET",
-            f"/requests/{number}/comments",
+            "/requests/{}/comments",
+            number,
             result=Page[Comment],
             params=query(include_internal=include_internal, page=page, size=size),
         )
@@ -312,7 +319,8 @@ class RequestClient(ServiceClient):
         return await self._call(
             "requests.add_comment",
             "POST",
-            f"/requests/{number}/comments",
+            "/requests/{}/comments",
+            number,
             result=Comment,
             body={
                 "author_user_id": author_user_id,

@@ -46,7 +46,8 @@ class ShiftClient(ServiceClient):
         result = await self._call(
             "shifts.executor",
             "GET",
-            f"/shifts/executor/{executor_user_id}",
+            "/shifts/executor/{}",
+            executor_user_id,
             result=_Shifts,
             token=token,
             params=query(
@@ -116,7 +117,7 @@ class ShiftClient(ServiceClient):
     async def get(self, token: str, shift_id: int) -> Shift:
         """S4."""
         return await self._call(
-            "shifts.get", "GET", f"/shifts/{shift_id}", result=Shift, token=token
+            "shifts.get", "GET", "/shifts/{}", shift_id, result=Shift, token=token
         )
 
     async def take(
@@ -134,7 +135,8 @@ class ShiftClient(ServiceClient):
             return await self._call(
                 "shifts.take",
                 "POST",
-                f"/shifts/{shift_id}/assign",
+                "/shifts/{}/assign",
+                shift_id,
                 result=Shift,
                 token=token,
                 body={"executor_user_id": executor_user_id, "notes": notes},
@@ -157,7 +159,8 @@ class ShiftClient(ServiceClient):
         return await self._call(
             "shifts.start",
             "POST",
-            f"/shifts/{shift_id}/start",
+            "/shifts/{}/start",
+            shift_id,
             result=Shift,
             token=token,
             body={},
@@ -176,7 +179,8 @@ class ShiftClient(ServiceClient):
         return await self._call(
             "shifts.end",
             "POST",
-            f"/shifts/{shift_id}/end",
+            "/shifts/{}/end",
+            shift_id,
             result=Shift,
             token=token,
             body={"notes": notes},

@@ -31,7 +31,7 @@ class UserClient(ServiceClient):
     async def get_by_telegram(self, telegram_id: int) -> User:
         """U1.  ``ServiceNotFound`` (code ``user_not_found``) for an unknown Telegram user."""
         return await self._call(
-            "users.by_telegram", "GET", f"/users/by-telegram/{telegram_id}", result=User
+            "users.by_telegram", "GET", "/users/by-telegram/{}", telegram_id, result=User
         )
 
     async def create(
@@ -62,7 +62,7 @@ class UserClient(ServiceClient):
 
     async def get(self, user_id: int) -> User:
         """U3."""
-        return await self._call("users.get", "GET", f"/users/{user_id}", result=User)
+        return await self._call("users.get", "GET", "/users/{}", user_id, result=User)
 
     async def update(
         self, user_id: int, *, language_code: str | None = None, phone: str | None = None
@@ -71,7 +71,8 @@ class UserClient(ServiceClient):
         return await self._call(
             "users.update",
             "PUT",
-            f"/users/{user_id}",
+            "/users/{}",
+            user_id,
             result=User,
             body={"language_code": language_code, "phone": phone},
         )
@@ -114,7 +115,8 @@ class UserClient(ServiceClient):
         return await self._call(
             "users.set_status",
             "PATCH",
-            f"/users/{user_id}/status",
+            "/users/{}/status",
+            user_id,
             result=User,
             body={"status": status, "actor_user_id": actor_user_id, "reason": reason},
             idempotency_key=idempotency_key,
@@ -125,7 +127,8 @@ class UserClient(ServiceClient):
         return await self._call(
             "users.set_roles",
             "PUT",
-            f"/users/{user_id}/roles",
+            "/users/{}/roles",
+            user_id,
             result=User,
             body={"roles": list(roles), "actor_user_id": actor_user_id},
         )
@@ -135,7 +138,8 @@ class UserClient(ServiceClient):
         return await self._call(
             "users.set_active_role",
             "PUT",
-            f"/users/{user_id}/active-role",
+            "/users/{}/active-role",
+            user_id,
             result=User,
             body={"role_key": role},
         )
@@ -147,7 +151,8 @@ class UserClient(ServiceClient):
         return await self._call(
             "users.set_specializations",
             "PUT",
-            f"/users/{user_id}/specializations",
+            "/users/{}/specializations",
+            user_id,
             result=User,
             body={"specializations": list(specializations), "actor_user_id": actor_user_id},
         )
@@ -174,7 +179,7 @@ class UserClient(ServiceClient):
     async def addresses(self, user_id: int) -> UserAddresses:
         """U11: every apartment link, and the addresses requests may be filed against."""
         return await self._call(
-            "users.addresses", "GET", f"/users/{user_id}/addresses", result=UserAddresses
+            "users.addresses", "GET", "/users/{}/addresses", user_id, result=UserAddresses
         )
 
     async def request_apartment(
@@ -185,7 +190,8 @@ class UserClient(ServiceClient):
         return await self._call(
             "users.request_apartment",
             "POST",
-            f"/users/{user_id}/apartments",
+            "/users/{}/apartments",
+            user_id,
             result=UserAddress,
             body={"apartment_id": apartment_id, "is_owner": is_owner},
             idempotency_key=idempotency_key,
@@ -205,7 +211,9 @@ class UserClient(ServiceClient):
         return await self._call(
             "users.review_apartment",
             "PATCH",
-            f"/users/{user_id}/apartments/{apartment_id}",
+            "/users/{}/apartments/{}",
+            user_id,
+            apartment_id,
             result=UserAddress,
             body={"status": status, "actor_user_id": actor_user_id, "comment": comment},
             idempotency_key=idempotency_key,
@@ -222,7 +230,8 @@ class UserClient(ServiceClient):
         return await self._call(
             "users.buildings",
             "GET",
-            f"/yards/{yard_id}/buildings",
+            "/yards/{}/buildings",
+            yard_id,
             result=Page[Building],
             params=query(page=page, size=size),
         )
@@ -234,7 +243,8 @@ class UserClient(ServiceClient):
         return await self._call(
             "users.apartments",
             "GET",
-            f"/buildings/{building_id}/apartments",
+            "/buildings/{}/apartments",
+            building_id,
             result=Page[Apartment],
             params=query(page=page, size=size),
         )
@@ -265,7 +275,7 @@ class UserClient(ServiceClient):
 
     async def get_invite(self, token: str) -> Invite:
         """U18.  ``ServiceNotFound`` ``invite_invalid``; ``Gone`` ``invite_expired`` / ``_used``."""
-        return await self._call("users.get_invite", "GET", f"/invites/{token}", result=Invite)
+        return await self._call("users.get_invite", "GET", "/invites/{}", token, result=Invite)
 
     async def consume_invite(
         self, token: str, user_id: int, *, idempotency_key: str
@@ -274,7 +284,8 @@ class UserClient(ServiceClient):
         return await self._call(
             "users.consume_invite",
             "POST",
-            f"/invites/{token}/consume",
+            "/invites/{}/consume",
+            token,
             result=InviteConsumed,
             body={"user_id": user_id},
             idempotency_key=idempotency_key,
