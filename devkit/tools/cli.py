@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from pathlib import Path
@@ -160,6 +161,11 @@ async def _record(
 
 
 def register(app: typer.Typer) -> None:
+    from devkit.tools.devstate import adopt_dev_stack
+
+    # Registration runs before the command line is parsed: the operator commands then load
+    # their settings with the running dev stack's Redis, prefix and token (when none are set).
+    adopt_dev_stack(os.environ, sys.argv)
     app.command("replay")(replay)
     app.command("record")(record)
     from devkit.tools.chat import chat_command

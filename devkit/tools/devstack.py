@@ -34,6 +34,7 @@ from typing import Annotated, Any
 
 import typer
 
+from devkit.tools.devstate import STATE_FILE, cli_name
 from devkit.tools.processes import Child, bot_gateway_argv
 from shared.settings import DEV_BOT_TOKEN
 
@@ -42,7 +43,6 @@ __all__ = ["DEV_TOKEN", "DevPorts", "DevStack", "dev_command"]
 # A well-formed token for the fake Bot API when none is configured (it accepts any).
 DEV_TOKEN = DEV_BOT_TOKEN  # refused by the settings outside development and test
 SERVICES = ("auth", "user", "request", "shift", "analytics")
-STATE_FILE = "dev.json"
 
 
 def _free_port() -> int:
@@ -214,14 +214,31 @@ class DevStack:
             "key_prefix": env.get("REDIS_KEY_PREFIX", "bgw"),
             "mode": "polling" if self.polling else "webhook",
             "pid": os.getpid(),
+            "env": self._adoptable(env),
         }
         (self.data_dir / STATE_FILE).write_text(json.dumps(self.urls, indent=2))
         self._summary()
+
+    @staticmethod
+    def _adoptable(env: dict[str, str]) -> dict[str, str]:
+        """What the operator commands adopt (``devstate.adopt_dev_stack``). A real token the
+        developer configured stays in their environment, not in this file."""
+        names = [
+            "REDIS_URL",
+            "REDIS_KEY_PREFIX",
+            "DATABASE_URL",
+            "TELEGRAM_API_URL",
+            *(f"{n.upper()}_SERVICE_URL" for n in SERVICES),
+        ]
+        if env.get("TELEGRAM_BOT_TOKEN") == DEV_TOKEN:
+            names.append("TELEGRAM_BOT_TOKEN")
+        return {k: env[k] for k in names if k in env}
 
     def _summary(self) -> None:
         from shared.settings import mask_url
 
         u = self.urls
+        cli = cli_name()
         mode = (
             "long polling the fake"
             if self.polling
@@ -245,10 +262,10 @@ class DevStack:
             f"  workers      {self.workers} x bot-gateway worker; metrics "
             + " ".join(u["worker_metrics"][: self.workers]),
             "",
-            "  chat with the bot:  bot-gateway chat   (in another terminal, this directory;"
+            f"  chat with the bot:  {cli} chat   (in another terminal, this directory;"
             " --as executor|manager|admin|newcomer)",
-            f"  record updates:     REDIS_URL={u['redis_url']} REDIS_KEY_PREFIX={u['key_prefix']}"
-            " bot-gateway record --out updates.jsonl --follow",
+            f"  record updates:     {cli} record --out updates.jsonl --follow",
+            f"  queue and DLQ:      {cli} queue stats;  {cli} dlq list",
             "  Ctrl-C stops everything.",
             "",
         ]

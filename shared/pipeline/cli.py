@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 __all__ = ["register"]
 
@@ -27,6 +28,7 @@ def _run(body: Callable[[Redis, Any], Awaitable[T]]) -> T:
     from shared.connections import create_redis
     from shared.pipeline.keys import Keys
     from shared.pipeline.scripts import PipelineScripts, ScriptConfig
+    from shared.settings import mask_url
 
     settings = settings_or_exit()
     scripts = PipelineScripts(
@@ -41,7 +43,14 @@ def _run(body: Callable[[Redis, Any], Awaitable[T]]) -> T:
         finally:
             await redis.aclose()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except (RedisError, OSError) as exc:
+        # Saying so beats a believable row of zeros from the wrong server.
+        typer.echo(
+            f"cannot reach Redis at {mask_url(settings.redis.url)} ({type(exc).__name__})", err=True
+        )
+        raise typer.Exit(3) from None
 
 
 def _when(ts_ms: int) -> str:
@@ -51,9 +60,13 @@ def _when(ts_ms: int) -> str:
 @queue_app.command("stats")
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Pending updates, active chats, oldest pending age, DLQ size, per-worker in-flight."""
-    from shared.pipeline.stats import collect_stats
+    from shared.pipeline.stats import collect_stats, diagnose
 
-    result = _run(lambda redis, scripts: collect_stats(redis, scripts.keys)).as_dict()
+    async def body(redis: Redis, scripts: Any) -> dict[str, Any]:
+        stats = await collect_stats(redis, scripts.keys)
+        return {**stats.as_dict(), "warnings": await diagnose(redis, scripts.keys, stats)}
+
+    result = _run(body)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
@@ -66,6 +79,8 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     typer.echo(f"workers              {len(result['workers'])} reporting")
     for worker in workers:
         typer.echo(f"  {worker:<32} in flight {result['inflight'].get(worker, 0)}")
+    for warning in result["warnings"]:
+        typer.echo(f"warning: {warning}")
 
 
 @dlq_app.command("list")

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from shared.pipeline.keys import Keys
 
-__all__ = ["QueueStats", "collect_stats", "worker_of_token"]
+__all__ = ["QueueStats", "collect_stats", "diagnose", "worker_of_token"]
 
 CHUNK = 500
 
@@ -95,3 +95,38 @@ async def collect_stats(redis: Redis, keys: Keys) -> QueueStats:
             if value is not None:
                 stats.workers[key[len(keys.health_prefix) :]] = _s(value)
     return stats
+
+
+async def _first_key(redis: Redis, pattern: str, budget: int = 50) -> str | None:
+    """One key matching ``pattern``, looking at most ``budget`` SCAN pages (an ops command must
+    not walk a huge keyspace)."""
+    cursor: int = 0
+    for _ in range(budget):
+        cursor, found = await redis.scan(cursor, match=pattern, count=1000)
+        if found:
+            return _s(found[0])
+        if cursor == 0:
+            break
+    return None
+
+
+async def diagnose(redis: Redis, keys: Keys, stats: QueueStats) -> list[str]:
+    """What makes a row of zeros untrustworthy: no pipeline data for this prefix and bot (wrong
+    ``REDIS_KEY_PREFIX`` or bot token?), or no worker reporting."""
+    notes: list[str] = []
+    if not (stats.pending or stats.active_chats or stats.dlq_size or stats.workers):
+        mine = await _first_key(redis, f"{keys.prefix}:tg:*{keys.bot_id}*")
+        if mine is None:
+            other = await _first_key(redis, f"{keys.prefix}:tg:*")
+            hint = (
+                f"; there is data for another bot under this prefix ({other}): "
+                "is TELEGRAM_BOT_TOKEN the one ingest uses?"
+                if other
+                else "; is REDIS_KEY_PREFIX (and REDIS_URL) the one ingest and the workers use?"
+            )
+            notes.append(
+                f"no pipeline data under key prefix {keys.prefix!r} for bot {keys.bot_id}{hint}"
+            )
+    if not stats.workers:
+        notes.append("no worker is reporting: none is running against this Redis, prefix and bot")
+    return notes

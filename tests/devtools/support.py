@@ -42,12 +42,13 @@ async def run_cli(
     stdin: str | None = None,
     timeout: float = 120.0,  # noqa: ASYNC109 — a deadline for the whole run
     inherit: bool = True,
+    cwd: Path | None = None,
 ) -> Completed:
     """``bot-gateway ARGS`` in a subprocess with the test environment plus ``env`` (or ``env``
     alone when ``inherit`` is false)."""
     proc = await asyncio.create_subprocess_exec(
         *cli_argv(*args),
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         env={**os.environ, **(env or {})} if inherit else dict(env or {}),
         stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,

@@ -9,13 +9,23 @@ reply keyboards and contacts; the bot's own flows are covered by ``test_acceptan
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.devtools.devstack_support import DevProcess, alive, descendants, postmaster_pid
+from tests.devtools.devstack_support import (
+    DevProcess,
+    alive,
+    clean_env,
+    descendants,
+    postmaster_pid,
+)
+from tests.devtools.support import run_cli
 
 ECHO = "tests.devtools.echo_bot:create_handler"
 
@@ -38,7 +48,11 @@ async def test_everything_comes_up_on_embedded_servers(dev: tuple[DevProcess, An
     assert (stack.data_dir / "valkey").is_dir()
     for name in ("servers", "migrate", "fakes", "ingest", "worker-1", "worker-2"):
         assert any(line.startswith(f"{name:<10}| ") for line in stack.output), name
-    assert "  chat with the bot:  bot-gateway chat" in "\n".join(stack.output)
+    banner = "\n".join(stack.output)
+    # The commands are printed as this shell can type them (no reliance on an activated venv).
+    assert re.search(r"  chat with the bot:  (bot-gateway|\S*/bin/bot-gateway) chat", banner)
+    assert re.search(r"  record updates:     \S*bot-gateway record --out", banner)
+    assert "REDIS_URL=" not in banner
     async with httpx.AsyncClient(timeout=5) as http:
         health = await http.get(f"{state['ingest_url']}/health")
         assert health.status_code == 200 and health.json()["mode"] == "webhook"
@@ -83,6 +97,39 @@ async def test_a_scripted_chat_session(dev: tuple[DevProcess, Any]) -> None:
         "bot: photo received: the pipe",
         "you> /quit",
     ]
+
+
+async def test_operator_commands_find_the_running_stack(
+    dev: tuple[DevProcess, Any], tmp_path: Path
+) -> None:
+    """From a shell with no REDIS_URL or token, in the directory where `dev` runs (its data in
+    ``.devdata``), `queue stats`, `dlq list` and `record` read the stack's own Redis."""
+    stack, state = dev
+    await stack.chat("/hello\n/quit\n")  # at least one update recorded under the stack's prefix
+    (tmp_path / ".devdata").symlink_to(stack.data_dir)
+    stats = await run_cli("queue", "stats", "--json", env=clean_env(), inherit=False, cwd=tmp_path)
+    assert stats.code == 0, stats.stderr
+    assert f"using the dev stack in .devdata: redis {state['redis_url']}" in stats.stderr
+    data = json.loads(stats.stdout)
+    assert len(data["workers"]) == 2, data  # both of the stack's workers are reporting
+    assert data["warnings"] == []
+    dlq = await run_cli("dlq", "list", env=clean_env(), inherit=False, cwd=tmp_path)
+    assert dlq.code == 0 and dlq.stdout.startswith("0 dead letter(s)"), dlq
+    out = tmp_path / "rec.jsonl"
+    rec = await run_cli(
+        "record", "--out", str(out), "--count", "1", env=clean_env(), inherit=False, cwd=tmp_path
+    )
+    assert rec.code == 0, rec.stderr
+    assert json.loads(out.read_text().splitlines()[0])["update"]["update_id"] >= 1
+    # Without the stack's state (another directory), nothing is adopted: the command says so.
+    alone = await run_cli(
+        "queue",
+        "stats",
+        env=clean_env() | {"TELEGRAM_BOT_TOKEN": "1:" + "x" * 35},
+        inherit=False,
+        cwd=tmp_path / ".devdata",
+    )
+    assert "using the dev stack" not in alone.stderr
 
 
 async def test_sigterm_stops_children_then_servers_and_leaves_nothing(

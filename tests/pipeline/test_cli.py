@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import pytest
 import typer
@@ -134,3 +135,31 @@ def test_two_operators_requeueing_one_dead_letter_queue_it_once(settings: Settin
             await redis.aclose()
 
     asyncio.run(main())
+
+
+def test_queue_stats_says_when_nothing_is_there(app: typer.Typer, settings: Settings) -> None:
+    """A prefix with no data and no workers is named as such, not shown as a healthy zero."""
+    runner = CliRunner()
+    out = runner.invoke(
+        app, ["queue", "stats", "--json"], env={"REDIS_KEY_PREFIX": "bgwtest-nothing-here"}
+    )
+    assert out.exit_code == 0, out.output
+    warnings = json.loads(out.output)["warnings"]
+    assert any("no pipeline data under key prefix 'bgwtest-nothing-here'" in w for w in warnings)
+    assert any("no worker is reporting" in w for w in warnings)
+    text = runner.invoke(app, ["queue", "stats"], env={"REDIS_KEY_PREFIX": "bgwtest-nothing-here"})
+    assert "warning: no pipeline data" in text.output
+
+
+def test_queue_stats_names_an_unreachable_redis(app: typer.Typer) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening: connections are refused
+        out = CliRunner().invoke(
+            app,
+            ["queue", "stats"],
+            env={"REDIS_URL": f"redis://:hunter2secret@127.0.0.1:{port}/0"},
+        )
+    assert out.exit_code == 3
+    assert f"cannot reach Redis at redis://:***@127.0.0.1:{port}/0" in out.output
+    assert "hunter2secret" not in out.output
