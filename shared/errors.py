@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import math
+
 __all__ = [
     "BadResponse",
     "Conflict",
@@ -44,8 +46,12 @@ class RetryAfter(RetryableError):
     """Retry no sooner than ``retry_after`` seconds; this wait does not count as an attempt."""
 
     def __init__(self, retry_after: float, message: str = "") -> None:
-        super().__init__(message or f"retry after {retry_after:g}s")
-        self.retry_after = retry_after
+        try:
+            seconds = float(retry_after)
+        except OverflowError:  # an integer beyond a double: as good as never
+            seconds = math.inf
+        super().__init__(message or f"retry after {seconds:g}s")
+        self.retry_after = seconds
 
 
 class ServiceUnavailable(RetryableError):

@@ -276,6 +276,9 @@ class PipelineSettings(_Section):
     retry_backoff: tuple[float, ...] = Field(default=(1.0, 5.0, 30.0, 120.0), min_length=1)
     reaper_interval: int = Field(default=5, ge=1, le=30)
     reaper_scan_interval: int = Field(default=300, ge=1)
+    # The longest a Retry-After (a peer's 429, a pacing window) parks a chat; longer (or
+    # infinite) values are clamped: the update is simply tried again then.
+    max_hold_seconds: float = Field(default=600.0, gt=0, le=86_400)
 
     @field_validator("retry_backoff")
     @classmethod

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import time
 
 import pytest
 from redis.asyncio import Redis
 
-from shared.errors import PermanentError
+from shared.errors import PermanentError, RetryAfter
 from shared.pipeline import Keys, Pipeline
 from shared.pipeline import metrics as m
 from shared.pipeline.scripts import PipelineScripts, ScriptConfig
@@ -108,6 +109,48 @@ async def test_poison_goes_to_the_dlq_and_the_chat_continues(
     assert entry["error"].startswith("RuntimeError: bad data")
     assert "B" * 35 not in entry["error"]  # no secrets in the DLQ
     assert m.DEAD_LETTERED._value.get() == before + 1
+
+
+async def test_the_last_attempt_dead_letters_at_once_without_the_backoff(
+    redis: Redis, wsettings: Settings, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Short backoffs before the last attempt, an hour after it: were the last failure held like
+    # the others, the chat would sit an hour before its dead letter and its next update.
+    monkeypatch.setenv("PIPELINE_RETRY_BACKOFF", "[0.05, 0.05, 3600]")
+    settings = load_settings()
+    rec = Recorder(exceptions={1: RuntimeError("poison")})
+    await _enqueue(redis, settings, [(1, 5), (2, 5)])
+    async with running_worker(settings, rec):
+        await wait_until(lambda: rec.order("c5") == [2], within=10)
+    assert [r.attempt for r in rec.runs if r.uid == 1] == [1, 2, 3]
+    (_, fields), *_ = await redis.xrange(keys.dlq)
+    assert fields[b"update_id"] == b"1" and fields[b"attempts"] == b"3"
+    state = await redis.hgetall(keys.state("c5"))  # type: ignore[misc]
+    assert b"hold" not in state
+
+
+@pytest.mark.parametrize("retry_after", [math.inf, 10**400, 1e300])
+async def test_a_huge_retry_after_is_clamped_to_the_hold_cap(
+    redis: Redis,
+    wsettings: Settings,
+    keys: Keys,
+    monkeypatch: pytest.MonkeyPatch,
+    retry_after: float,
+) -> None:
+    monkeypatch.setenv("PIPELINE_MAX_HOLD_SECONDS", "30")
+    settings = load_settings()
+    rec = Recorder(exceptions={1: RetryAfter(retry_after)})
+    await _enqueue(redis, settings, [(1, 5), (2, 5)])
+    async with running_worker(settings, rec):
+        await wait_until(lambda: len(rec.runs) == 1)
+        state = keys.state("c5")
+        await wait_until(lambda: redis.hexists(state, "hold"), within=5)
+        hold, epoch = await redis.hmget(state, ["hold", "epoch"])  # type: ignore[misc]
+        seconds, micros = await redis.time()
+        now_ms = seconds * 1000 + micros // 1000
+        assert 25_000 <= int(hold) - now_ms <= 30_000  # parked for the cap, not for ever
+        assert epoch is not None  # the chat is parked, not dropped
+    assert rec.order("c5") == [] and await redis.xlen(keys.dlq) == 0
 
 
 async def _dlq_len(redis: Redis, keys: Keys, n: int) -> bool:

@@ -19,8 +19,12 @@ Outcomes of the handler:
   aiogram's ``TelegramRetryAfter``) → the same update again after ``retry_after``; no attempt used;
 * raises :class:`~shared.errors.PermanentError` → dead-lettered at once (retrying cannot help);
 * raises anything else, or times out → the attempt failed: the same update again after the
-  backoff ``PIPELINE_RETRY_BACKOFF[attempt - 1]`` while the chat's later updates wait; when
-  ``PIPELINE_MAX_ATTEMPTS`` are used up it is dead-lettered with the error and the chat continues.
+  backoff ``PIPELINE_RETRY_BACKOFF[attempt - 1]`` while the chat's later updates wait; the last
+  of ``PIPELINE_MAX_ATTEMPTS`` failing dead-letters it at once (no backoff wait: nothing is left
+  to wait for) with the error, and the chat continues.
+
+A ``retry_after`` is clamped to ``PIPELINE_MAX_HOLD_SECONDS`` (``inf`` or a huge value from a peer
+must neither park a chat for ever nor overflow); ``NaN`` or a negative one is no hold at all.
 
 Nothing here imports arq: :meth:`Drainer.run` returns ``None`` (done) or the seconds after which the
 same job must run again, and ``workers.pipeline.queue`` turns that into ``arq.Retry``.
@@ -29,6 +33,7 @@ same job must run again, and ``workers.pipeline.queue`` turns that into ``arq.Re
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import secrets
 import time
@@ -88,6 +93,7 @@ class DrainConfig:
     lease_ms: int = 15_000
     max_attempts: int = 5
     retry_backoff: Sequence[float] = (1.0, 5.0, 30.0, 120.0)
+    max_hold_seconds: float = 600.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DrainConfig:
@@ -99,6 +105,7 @@ class DrainConfig:
             lease_ms=p.lease_ms,
             max_attempts=p.max_attempts,
             retry_backoff=tuple(p.retry_backoff),
+            max_hold_seconds=p.max_hold_seconds,
         )
 
     def backoff(self, attempt: int) -> float:
@@ -114,11 +121,16 @@ def error_text(exc: BaseException) -> str:
     return str(cleaned)[:ERROR_MAX]
 
 
-def _retry_after(exc: BaseException) -> float | None:
+def _retry_after(exc: BaseException, cap: float) -> float | None:
+    """The hold a peer asked for, clamped to ``cap``; None when there is no usable one."""
     value = getattr(exc, "retry_after", None)
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    # float() of a huge int overflows; anything past the cap is the cap anyway.
+    wait = cap if value > cap else float(value)
+    if math.isnan(wait) or wait < 0:
+        return None
+    return wait
 
 
 @dataclass(slots=True)
@@ -304,7 +316,7 @@ class Drainer:
 
     def _failed(self, ck: str, step: Step, exc: Exception) -> _Settle:
         text = error_text(exc)
-        wait = _retry_after(exc)
+        wait = _retry_after(exc, self.config.max_hold_seconds)
         if wait is not None:
             metrics.UPDATES.labels(outcome="retry_after").inc()
             log.info("update_retry_after", ordering_key=ck, update_id=step.uid, retry_after=wait)
@@ -315,6 +327,18 @@ class Drainer:
         if isinstance(exc, TimeoutError):
             text = f"handler timed out after {self.config.handler_timeout:g}s"
         metrics.UPDATES.labels(outcome="failed").inc()
+        if step.attempt >= self.config.max_attempts:
+            # The last attempt: dead-letter now instead of holding the chat for a backoff whose
+            # only outcome would be the same dead letter.
+            log.error(
+                "update_failed",
+                ordering_key=ck,
+                update_id=step.uid,
+                attempt=step.attempt,
+                max_attempts=self.config.max_attempts,
+                error=text,
+            )
+            return _Settle("dead", text)
         backoff = self.config.backoff(step.attempt)
         log.warning(
             "update_failed",

@@ -67,7 +67,7 @@ def classify(exc: BaseException) -> FailureKind:
 def for_pipeline(exc: Exception) -> Exception:
     """The exception to raise to the pipeline for a retryable ``exc``."""
     if isinstance(exc, TelegramRetryAfter):
-        error = RetryAfter(float(exc.retry_after), f"Bot API {exc.method.__api_method__}: 429")
+        error = RetryAfter(exc.retry_after, f"Bot API {exc.method.__api_method__}: 429")
         error.__cause__ = exc
         return error
     return exc
