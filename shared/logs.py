@@ -2,8 +2,11 @@
 httpx) routed through the same processors, JSON in production and console output in development.
 
 Redaction is the last processor before rendering so nothing bypasses it: bot tokens (bare or inside
-Bot API URLs), JWTs, ``Authorization``-style headers and any secret value the settings hold are
-replaced in every string of the event, however deeply nested.
+Bot API URLs), JWTs, ``Authorization``-style headers, URL passwords and credential query
+parameters and any secret value the settings hold are replaced in every string of the event,
+however deeply nested and also when URL-encoded; values under credential-named keys
+(``*token*``, ``*secret*``, ``*password*`` …) are dropped whole. Python warnings and aiogram's
+lines come through the same pipeline, without the update bodies aiogram puts in them.
 """
 
 from __future__ import annotations
@@ -12,32 +15,40 @@ import json
 import logging
 import re
 import sys
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus, unquote_plus
 
 import msgspec
 import structlog
 from structlog.types import EventDict, Processor, WrappedLogger
 
-__all__ = ["bind_update_context", "configure_logging", "get_logger", "redact", "register_secrets"]
+__all__ = [
+    "bind_update_context",
+    "configure_logging",
+    "drop_update_bodies",
+    "get_logger",
+    "redact",
+    "register_secrets",
+    "sensitive_key",
+]
 
 REDACTED = "[REDACTED]"
-_SENSITIVE_KEYS = frozenset(
-    {
-        "authorization",
-        "x-service-api-key",
-        "x-telegram-bot-api-secret-token",
-        "token",
-        "bot_token",
-        "access_token",
-        "refresh_token",
-        "jwt",
-        "password",
-        "secret",
-        "webhook_secret",
-        "service_api_key",
-        "api_key",
-    }
+# Keys whose value is a credential, compared lower-cased with "-" read as "_", by substring:
+# "X-Service-API-Key", "refresh_token", "db_password", "Set-Cookie" …
+_SENSITIVE_KEY_PARTS = (
+    "authorization",
+    "api_key",
+    "apikey",
+    "token",
+    "jwt",
+    "password",
+    "passwd",
+    "secret",
+    "cookie",
+    "credential",
+    "private_key",
 )
 _PATTERNS: tuple[re.Pattern[str], ...] = (
     # A bot token, bare or inside https://api.telegram.org/bot<token>/method.
@@ -49,7 +60,16 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
         r"(?i)((?:authorization|x-service-api-key|x-telegram-bot-api-secret-token)['\"]?\s*[:=]\s*"
         r"['\"]?)(?:bearer\s+)?[^\s'\",}]+"
     ),
+    # Credentials in URLs: a password in the user part, credential-named query parameters.
+    re.compile(r"(?i)(://[^/\s:@]*:)[^/\s@]+(?=@)"),
+    re.compile(
+        r"(?i)([?&;](?:[\w.-]*(?:pass|pwd|secret|token|api_?key|auth|signature)[\w.-]*)=)[^&#\s'\"]+"
+    ),
 )
+# Deeper than this, or more values than this in one line, and the rest is dropped, not printed:
+# what cannot be checked is not written.
+MAX_DEPTH = 64
+MAX_NODES = 20_000
 _secrets: set[str] = set()
 _PLAIN = frozenset({int, float, bool})
 # msgspec renders the (already redacted) event about three times faster than json.dumps; the
@@ -65,49 +85,154 @@ def _render_json(event: Any, **_: Any) -> str:
 
 
 def register_secrets(values: Iterable[str]) -> None:
-    """Add exact secret values (from settings) that must never be printed."""
-    _secrets.update(v for v in values if v)
+    """Add exact secret values (from settings) that must never be printed, in the forms they
+    take inside URLs and form bodies too."""
+    for value in values:
+        if value:
+            _secrets.update({value, quote(value, safe=""), quote_plus(value)})
 
 
-def _scrub_str(text: str) -> str:
+_key_verdicts: dict[object, bool] = {}
+
+
+def sensitive_key(key: object) -> bool:
+    # Lines reuse a handful of key names: remember each verdict (bounded, keys can be data).
+    verdict = _key_verdicts.get(key)
+    if verdict is None:
+        name = str(key).lower().replace("-", "_")
+        verdict = any(part in name for part in _SENSITIVE_KEY_PARTS)
+        if len(_key_verdicts) > 4096:
+            _key_verdicts.clear()
+        _key_verdicts[key] = verdict  # mapping keys are hashable
+    return verdict
+
+
+def _scrub_plain(text: str) -> str:
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    # Every pattern needs a ":" or "=" (tokens, headers) or a JWT's "eyJ": most values have
-    # none of them and skip the three scans (they run on every string of every line).
+    # Every pattern needs a ":" or "=" (tokens, headers, URLs) or a JWT's "eyJ": most values
+    # have none of them and skip the scans (they run on every string of every line).
     if ":" not in text and "=" not in text and "eyJ" not in text:
         return text
     text = _PATTERNS[0].sub(REDACTED, text)
     text = _PATTERNS[1].sub(REDACTED, text)
-    return _PATTERNS[2].sub(lambda m: m.group(1) + REDACTED, text)
+    text = _PATTERNS[2].sub(lambda m: m.group(1) + REDACTED, text)
+    if "://" in text:
+        text = _PATTERNS[3].sub(lambda m: m.group(1) + REDACTED, text)
+    if "=" in text:
+        text = _PATTERNS[4].sub(lambda m: m.group(1) + REDACTED, text)
+    return text
 
 
-def _scrub(value: Any, depth: int = 0) -> Any:
-    if depth > 8 or value is None or type(value) in _PLAIN:
+def _scrub_str(text: str) -> str:
+    scrubbed = _scrub_plain(text)
+    if "%" not in scrubbed:
+        return scrubbed
+    # URL-encoded (once or more): a token's ":" travels as %3A. Decoded, scrubbed and, when that
+    # found something, printed decoded: the encoding is not worth the leak.
+    candidate = scrubbed
+    for _ in range(3):
+        decoded = unquote_plus(candidate)
+        if decoded == candidate:
+            break
+        cleaned = _scrub_plain(decoded)
+        if cleaned != decoded:
+            return cleaned
+        candidate = decoded
+        if "%" not in candidate:
+            break
+    return scrubbed
+
+
+class _Walk:
+    """One event's walk: a budget of values and the containers on the current path."""
+
+    __slots__ = ("left", "path")
+
+    def __init__(self) -> None:
+        self.left = MAX_NODES
+        self.path: set[int] = set()
+
+
+def _scrub(value: Any, depth: int, walk: _Walk) -> Any:
+    kind = type(value)
+    if kind is str:
+        return _scrub_str(value)
+    if value is None or kind in _PLAIN:
         return value
+    walk.left -= 1
+    if depth > MAX_DEPTH or walk.left < 0:
+        return "[TRUNCATED]"
     if isinstance(value, str):
         return _scrub_str(value)
-    if isinstance(value, bytes):
-        return _scrub_str(value.decode("utf-8", "replace"))
-    if isinstance(value, Mapping):
-        return {
-            k: (REDACTED if str(k).lower() in _SENSITIVE_KEYS else _scrub(v, depth + 1))
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_scrub(v, depth + 1) for v in value]
-    if isinstance(value, int | float | bool) or value is None:
+    if isinstance(value, bytes | bytearray):
+        return _scrub_str(bytes(value).decode("utf-8", "replace"))
+    if isinstance(value, Mapping | list | tuple | set | frozenset):
+        marker = id(value)
+        if marker in walk.path:
+            return "[CYCLE]"
+        walk.path.add(marker)
+        try:
+            if isinstance(value, Mapping):
+                return {
+                    _scrub_key(k): (REDACTED if sensitive_key(k) else _scrub(v, depth + 1, walk))
+                    for k, v in value.items()
+                }
+            return [_scrub(v, depth + 1, walk) for v in value]
+        finally:
+            walk.path.discard(marker)
+    if isinstance(value, int | float):
         return value
     # Arbitrary objects (URLs, exceptions, headers) are rendered to text and scrubbed as text.
-    return _scrub_str(str(value))
+    try:
+        text = str(value)
+    except Exception:  # a broken __str__ must not break the line
+        return f"<unprintable {type(value).__name__}>"
+    return _scrub_str(text)
+
+
+def _scrub_key(key: Any) -> Any:
+    return _scrub_str(key) if isinstance(key, str) else key
 
 
 def redact(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    """structlog processor: scrub secrets from every key and value of the event."""
+    """structlog processor: scrub secrets from every key and value of the event, at any depth."""
+    walk = _Walk()
     return {
-        key: (REDACTED if key.lower() in _SENSITIVE_KEYS else _scrub(value))
+        key: (REDACTED if sensitive_key(key) else _scrub(value, 0, walk))
         for key, value in event_dict.items()
     }
+
+
+# aiogram prints a whole update it cannot type ("Detected unknown update type ... Update: {...}"):
+# names, phone numbers, texts. The line stays, the body goes.
+_UPDATE_BODY = re.compile(r"(?s)(Update:\s*)\{.*")
+
+
+def drop_update_bodies(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    event = event_dict.get("event")
+    if isinstance(event, str) and "Update:" in event:
+        event_dict["event"] = _UPDATE_BODY.sub(r"\1[update body omitted]", event)
+    return event_dict
+
+
+_warnings_log = logging.getLogger("py.warnings")
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """warnings.showwarning: through our pipeline (so redacted, update bodies dropped), not
+    straight to stderr."""
+    _warnings_log.warning(
+        "%s: %s", category.__name__, message, extra={"warning_source": f"{filename}:{lineno}"}
+    )
 
 
 def _shared_processors() -> list[Processor]:
@@ -203,7 +328,12 @@ def configure_logging(
     else:
         _State.renderer = structlog.processors.JSONRenderer(serializer=_render_json)
     # Tracebacks are rendered to text before redaction so that redaction sees them too.
-    final: list[Processor] = [structlog.processors.format_exc_info, redact, _render]
+    final: list[Processor] = [
+        structlog.processors.format_exc_info,
+        drop_update_bodies,
+        redact,
+        _render,
+    ]
     structlog.configure(
         processors=[
             _filter_level,
@@ -224,6 +354,8 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Python warnings (aiogram warns with whole update bodies) take the same road.
+    warnings.showwarning = _show_warning
     # These libraries log every request at INFO; their details come through our own lines.
     for noisy in ("httpx", "httpcore", "aiohttp.access", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
