@@ -8,6 +8,8 @@ is wrong but never echoes the value, so a mistyped token cannot leak through an 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from functools import cached_property
 from typing import Any, ClassVar, Literal, TypeVar
@@ -197,6 +199,34 @@ class ServicesSettings(_Section):
     analytics_service_url: str = "http://127.0.0.1:8105"
     service_api_key: SecretStr = SecretStr(DEV_SERVICE_API_KEY)
     service_name: str = "bot-gateway"
+    # Fernet keys (comma-separated; the first encrypts, all decrypt) for the users' tokens
+    # cached in Redis. Unset: a key derived from SERVICE_API_KEY.
+    token_encryption_key: SecretStr | None = None
+
+    @field_validator("token_encryption_key", mode="before")
+    @classmethod
+    def _empty_key(cls, v: Any) -> Any:
+        return None if v == "" else v
+
+    @field_validator("token_encryption_key")
+    @classmethod
+    def _fernet_keys(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None:
+            return v
+        for key in v.get_secret_value().split(","):
+            try:
+                raw = base64.urlsafe_b64decode(key.strip().encode())
+            except (ValueError, binascii.Error):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError("must be Fernet keys (32 bytes, url-safe base64), comma-separated")
+        return v
+
+    def token_keys(self) -> list[bytes]:
+        """The configured token encryption keys, first one first; empty when unset."""
+        if self.token_encryption_key is None:
+            return []
+        return [k.strip().encode() for k in self.token_encryption_key.get_secret_value().split(",")]
 
     @field_validator(
         "auth_service_url",
@@ -362,6 +392,7 @@ class Settings(BaseModel):
         ]
         if self.telegram.webhook_secret is not None:
             values.append(self.telegram.webhook_secret.get_secret_value())
+        values.extend(k.decode() for k in self.services.token_keys())
         return tuple(v for v in values if len(v) >= 6)
 
     def masked(self) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,7 @@ from shared.clients.auth import AuthClient
 from shared.clients.breaker import BreakerBoard
 from shared.clients.requests import RequestClient
 from shared.clients.shifts import ShiftClient
-from shared.clients.tokens import TokenStore
+from shared.clients.tokens import TokenStore, token_cipher
 from shared.clients.users import UserClient
 from shared.settings import Settings
 
@@ -46,7 +46,7 @@ class ServiceClients:
             requests=RequestClient.from_settings(settings, breakers),
             shifts=ShiftClient.from_settings(settings, breakers),
             analytics=AnalyticsClient.from_settings(settings, breakers),
-            tokens=TokenStore(auth, redis, settings.redis.key_prefix),
+            tokens=TokenStore(auth, redis, settings.redis.key_prefix, token_cipher(settings)),
             breakers=breakers,
         )
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
 from devkit.fakes import seed
 from devkit.fakes.stack import RunningFakes
 from shared.clients import ServiceClients, Unauthorized
+from shared.clients.tokens import TokenCipher
 
 
 def _auth_paths(fakes: RunningFakes) -> list[str]:
@@ -72,3 +74,51 @@ async def test_refresh_happens_only_once(clients: ServiceClients, fakes: Running
     assert still.value.code == "invalid_token"
     assert len(fakes.state.controls["shift"].calls) == 2  # the call and its one repeat
     assert _auth_paths(fakes) == ["/auth/login", "/auth/refresh"]
+
+
+async def test_tokens_are_encrypted_at_rest_and_a_foreign_value_is_a_miss(
+    clients: ServiceClients, fakes: RunningFakes, redis: Redis
+) -> None:
+    tg = seed.PLUMBER.telegram_id
+    access = await clients.tokens.access_token(tg)
+    stored = await redis.hgetall(clients.tokens.key(tg))  # type: ignore[misc]
+    assert set(stored) == {b"access", b"refresh"}
+    for value in stored.values():
+        assert b"eyJ" not in value  # no JWT (header, payload or whole) in clear
+    assert access.encode() not in b"".join(stored.values())
+    # What another key (or an older, unencrypted cache) wrote is not trusted: log in again.
+    other = TokenCipher([Fernet.generate_key()])
+    forged = other.encrypt("forged").decode()
+    await redis.hset(clients.tokens.key(tg), "access", forged)  # type: ignore[misc]
+    assert await clients.tokens.access_token(tg) != "forged"
+    await redis.hset(clients.tokens.key(tg), mapping={"access": "", "refresh": access})  # type: ignore[misc]
+    assert (await clients.tokens.refresh(tg)) != access
+    assert _auth_paths(fakes) == ["/auth/login", "/auth/login", "/auth/login"]
+
+
+def test_cipher_rotation_and_derivation() -> None:
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    written = TokenCipher([old]).encrypt("token-value")
+    assert TokenCipher([new, old]).decrypt(written) == "token-value"
+    assert TokenCipher([new]).decrypt(written) is None
+    assert TokenCipher([new]).decrypt(b"not a fernet token") is None
+    one, two = TokenCipher.derived("service-key-1"), TokenCipher.derived("service-key-1")
+    assert two.decrypt(one.encrypt("x")) == "x"  # every worker derives the same key
+    assert TokenCipher.derived("service-key-2").decrypt(one.encrypt("x")) is None
+    with pytest.raises(ValueError, match="at least one key"):
+        TokenCipher([])
+
+
+def test_token_encryption_key_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.clients.tokens import token_cipher
+    from shared.settings import SettingsError, load_settings
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", f"{key}, {Fernet.generate_key().decode()}")
+    settings = load_settings()
+    assert key in settings.secrets  # scrubbed from logs like the other secrets
+    assert TokenCipher([key.encode()]).decrypt(token_cipher(settings).encrypt("t")) == "t"
+    assert "TOKEN_ENCRYPTION_KEY" in str(settings.masked()) and key not in str(settings.masked())
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", "too-short")
+    with pytest.raises(SettingsError, match="TOKEN_ENCRYPTION_KEY: must be Fernet keys"):
+        load_settings()
