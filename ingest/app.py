@@ -194,4 +194,7 @@ def create_app() -> IngestApp:
     from shared.logs import configure_logging
 
     configure_logging(settings.app.log_level, settings.app.log_format, settings.secrets)
+    from ingest.guard import configure
+
+    configure(settings)  # this server process's read deadlines and connection cap
     return IngestApp(settings, mode="webhook")

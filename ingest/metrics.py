@@ -36,6 +36,7 @@ REJECT_REASONS = (
     "not_json",
     "not_object",
     "no_update_id",
+    "body_timeout",
 )
 SOURCES = ("webhook", "polling")
 STORE_FAILURES = ("redis_timeout", "redis_error")

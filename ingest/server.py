@@ -28,6 +28,7 @@ import uvicorn
 
 from ingest.app import IngestApp
 from ingest.bot_api import BotApi, BotApiError, InvalidToken, RateLimited
+from ingest.guard import granian_options, uvicorn_options
 from ingest.metrics import MULTIPROC_ENV, IngestMetrics
 from ingest.poller import Poller, stop
 from ingest.update_types import ALLOWED_UPDATES
@@ -136,7 +137,7 @@ def run_webhook(
     log.info("ingest_starting", mode="webhook", server=server, workers=workers, port=port)
     with multiprocess_metrics(workers):
         if server == "granian":
-            _run_granian(host, port, workers)
+            _run_granian(settings, host, port, workers)
         else:
             uvicorn.run(
                 APP_FACTORY,
@@ -145,7 +146,6 @@ def run_webhook(
                 port=port,
                 workers=workers,
                 loop="uvloop",
-                http="httptools",
                 lifespan="on",
                 log_config=None,
                 access_log=False,
@@ -153,13 +153,13 @@ def run_webhook(
                 # X-Forwarded-For would only name the client in rejection logs; not worth
                 # parsing on every request.
                 proxy_headers=False,
-                # Telegram holds up to max_connections open; keep idle ones alive between bursts.
-                timeout_keep_alive=75,
                 timeout_graceful_shutdown=10,
+                # Read deadlines, connection cap, keep-alive (see ingest.guard).
+                **uvicorn_options(settings),
             )
 
 
-def _run_granian(host: str, port: int, workers: int) -> None:
+def _run_granian(settings: Settings, host: str, port: int, workers: int) -> None:
     import multiprocessing
 
     from granian import Granian
@@ -179,6 +179,7 @@ def _run_granian(host: str, port: int, workers: int) -> None:
         http=HTTPModes.http1,
         websockets=False,
         log_enabled=False,
+        **granian_options(settings),
     ).serve()
 
 
@@ -212,7 +213,14 @@ async def _serve_and_poll(
     poller = Poller(settings, app.redis, app.pipeline, api, app.metrics, recorder=app.recorder())
     app.health_extras = lambda: {"poller": poller.role, "lease_epoch": poller.lease.epoch}
     config = uvicorn.Config(
-        app, host=host, port=port, lifespan="off", log_config=None, access_log=False
+        app,
+        host=host,
+        port=port,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        **uvicorn_options(settings),
     )
     server = _EmbeddedServer(config)
     stopping = asyncio.Event()

@@ -5,6 +5,7 @@ request                                    status  effect
 =========================================  ======  ==========================================
 secret header missing or wrong             401     nothing read, nothing queued
 Content-Length or streamed body too large  413     the rest of the body is never read
+body slower than INGEST_BODY_TIMEOUT       408     connection closed, nothing queued
 not JSON / not an object / no int id       400     counted by reason, logged without the body
 new update                                 200     stored under its chat's ordering key first
 already stored (Telegram redelivery)       200     not queued twice
@@ -22,6 +23,7 @@ redelivery is answered 200 as a duplicate: a late success costs one extra reques
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
 
@@ -40,6 +42,7 @@ __all__ = ["SECRET_HEADER", "WebhookHandler"]
 
 SECRET_HEADER = b"x-telegram-bot-api-secret-token"
 _CONTENT_LENGTH = b"content-length"
+_CLOSE = [(b"connection", b"close")]
 log = get_logger(__name__)
 
 
@@ -54,6 +57,7 @@ class WebhookHandler:
         secret = settings.telegram.webhook_secret
         self._secret = secret.get_secret_value().encode() if secret is not None else None
         self._limit = settings.ingest.max_body_bytes
+        self._body_timeout = settings.ingest.body_timeout
         self._commit = GroupCommit(pipeline, timeout=settings.ingest.redis_timeout)
         self._metrics = metrics
         self._recorder = recorder
@@ -75,11 +79,15 @@ class WebhookHandler:
         if length is not None and _too_long(length, self._limit):
             return await self._reject(scope, send, "too_large", 413)
         try:
-            raw = await read_body(receive, self._limit)
+            async with asyncio.timeout(self._body_timeout):
+                raw = await read_body(receive, self._limit)
         except BodyTooLarge:
             return await self._reject(scope, send, "too_large", 413)
         except Disconnected:
             return None
+        except TimeoutError:
+            # A trickling body holds a connection: answer and close it, whatever comes next.
+            return await self._reject(scope, send, "body_timeout", 408, close=True)
         await self._store(scope, send, raw)
         return None
 
@@ -113,13 +121,15 @@ class WebhookHandler:
             await self._recorder.record([raw])
         return None
 
-    async def _reject(self, scope: Scope, send: Send, reason: str, status: int) -> None:
+    async def _reject(
+        self, scope: Scope, send: Send, reason: str, status: int, *, close: bool = False
+    ) -> None:
         self._metrics.reject(reason)
         client = scope.get("client")
         log.warning(
             "update_rejected", reason=reason, status=status, client=client[0] if client else None
         )
-        await respond(send, status)
+        await respond(send, status, extra_headers=_CLOSE if close else None)
 
     async def _unavailable(self, send: Send, reason: str, error: str | None = None) -> None:
         self._metrics.store_failures[reason].inc()

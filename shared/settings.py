@@ -281,6 +281,13 @@ class IngestSettings(_Section):
     # Long polling: how long the active poller's lease lives without renewal; a standby takes
     # over about this long after the active replica dies.
     poller_lease_seconds: float = Field(default=5.0, ge=1.0, le=60.0)
+    # The public port against slow clients: request line + headers, then the body, must each
+    # arrive within these seconds; an idle kept-alive connection closes after keepalive_timeout.
+    header_timeout: float = Field(default=10.0, gt=0, le=300)
+    body_timeout: float = Field(default=10.0, gt=0, le=300)
+    keepalive_timeout: float = Field(default=75.0, gt=0, le=3600)
+    # Open connections per server process; past it a new one is answered 503 and closed.
+    max_connections: int = Field(default=512, ge=1)
 
 
 class RateLimitSettings(_Section):
