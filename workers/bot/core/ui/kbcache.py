@@ -18,9 +18,10 @@ import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -37,8 +38,8 @@ DEFAULT_TTL: Final = dt.timedelta(hours=24)
 class KeyboardCacheCB(CallbackData, prefix="kc"):
     """``kc:<key>:<i>``: item ``i`` of the cached keyboard ``key``."""
 
-    key: str
-    i: int
+    key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
+    i: Annotated[int, Field(ge=0, le=10_000)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,11 @@ silently.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
+from pydantic import Field
 
 from workers.bot.core.ui import texts
 from workers.bot.core.ui.i18n import tr
@@ -25,8 +27,8 @@ NEXT = "▶"
 class PageCB(CallbackData, prefix="pg"):
     """``pg:<scope>:<page>``: a page of the list named by ``scope`` (≤ 16 characters)."""
 
-    scope: str
-    page: int
+    scope: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,16}$")]
+    page: Annotated[int, Field(ge=1, le=99_999)]
 
 
 class NoopCB(CallbackData, prefix="noop"):

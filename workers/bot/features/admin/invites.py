@@ -143,7 +143,7 @@ async def create_invite(
     specs = from_mask(callback_data.mask, SPEC_ORDER) if role == "executor" else []
     try:
         invite = await clients.users.create_invite(
-            role,  # type: ignore[arg-type]
+            role,
             specs,
             actor_user_id=auth.user_id,
             expires_in_hours=callback_data.hours,

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from pydantic import Field
+
+from workers.bot.core import callbacks as cb
 
 __all__ = [
     "ROLE_ORDER",
@@ -61,8 +64,14 @@ TABS: Final[dict[str, str]] = {
     "p": "purchase",
     "c": "clarification",
 }
-ROLE_ORDER: Final = ("applicant", "executor", "manager", "admin")
-SPEC_ORDER: Final = (
+ManagerAct = Literal["cnf", "acc", "grp", "exe", "rtw", "clr", "cnl"]
+UserAct = Literal["apr", "blk", "bly", "ubl", "uby"]
+SettingsAct = Literal["lru", "luz", "mon", "mof", "mru", "muz", "sup"]
+
+
+# Field types: workers.bot.core.callbacks (button data is validated before a handler runs).
+Tab = Literal["n", "d", "r", "p", "c"]
+Spec = Literal[
     "electrician",
     "plumber",
     "heating",
@@ -72,96 +81,101 @@ SPEC_ORDER: Final = (
     "security",
     "landscaping",
     "repair",
-)
-ManagerAct = Literal["cnf", "acc", "grp", "exe", "rtw", "clr", "cnl"]
-UserAct = Literal["apr", "blk", "bly", "ubl", "uby"]
-SettingsAct = Literal["lru", "luz", "mon", "mof", "mru", "muz", "sup"]
+]
+Role = Literal["applicant", "executor", "manager", "admin"]
+# A packed ListView: status code . role code . page . search cache key.
+ViewCtx = Annotated[
+    str, Field(pattern=r"^[pab-]\.(?:ap|ex|mg|ad|-)\.\d{1,5}\.[A-Za-z0-9_-]{0,16}$")
+]
+_DEFAULT_VIEW: Final = "p.-.1."
+ROLE_ORDER: Final[tuple[str, ...]] = get_args(Role)
+SPEC_ORDER: Final[tuple[str, ...]] = get_args(Spec)
 
 
 class RequestListCB(CallbackData, prefix="mrl"):
-    tab: str = "n"
-    page: int = 1
+    tab: Tab = "n"
+    page: cb.Page = 1
 
 
 class RequestCardCB(CallbackData, prefix="mrv"):
-    number: str
-    tab: str = "n"
-    page: int = 1
+    number: cb.RequestNumber
+    tab: Tab = "n"
+    page: cb.Page = 1
 
 
 class ManagerActionCB(CallbackData, prefix="mra"):
-    number: str
-    version: int
+    number: cb.RequestNumber
+    version: cb.Version
     act: ManagerAct
 
 
 class AssignGroupCB(CallbackData, prefix="mrg"):
-    number: str
-    version: int
-    spec: str
+    number: cb.RequestNumber
+    version: cb.Version
+    spec: Spec
 
 
 class ExecutorsCB(CallbackData, prefix="mrp"):
-    number: str
-    version: int
-    page: int = 1
+    number: cb.RequestNumber
+    version: cb.Version
+    page: cb.Page = 1
 
 
 class AssignExecutorCB(CallbackData, prefix="mre"):
-    number: str
-    version: int
-    user_id: int
+    number: cb.RequestNumber
+    version: cb.Version
+    user_id: cb.Id
 
 
 class UsersCB(CallbackData, prefix="usl"):
-    ctx: str = "p.-.1."
+    ctx: ViewCtx = _DEFAULT_VIEW
 
 
 class SearchCB(CallbackData, prefix="usq"):
     """Ask for a search text; the list's filters stay."""
 
-    ctx: str = "p.-.1."
+    ctx: ViewCtx = _DEFAULT_VIEW
 
 
 class UserCardCB(CallbackData, prefix="usv"):
-    user_id: int
-    ctx: str = "p.-.1."
+    user_id: cb.Id
+    ctx: ViewCtx = _DEFAULT_VIEW
 
 
 class UserActionCB(CallbackData, prefix="usa"):
-    user_id: int
+    user_id: cb.Id
     act: UserAct
-    ctx: str = "p.-.1."
+    ctx: ViewCtx = _DEFAULT_VIEW
 
 
 class RejectLinkCB(CallbackData, prefix="usj"):
-    user_id: int
-    apartment_id: int
-    ctx: str = "p.-.1."
+    user_id: cb.Id
+    apartment_id: cb.Id
+    ctx: ViewCtx = _DEFAULT_VIEW
 
 
 class RolesCB(CallbackData, prefix="usr"):
-    user_id: int
-    mask: int
-    ctx: str = "p.-.1."
+    user_id: cb.Id
+    mask: cb.Mask
+    ctx: ViewCtx = _DEFAULT_VIEW
 
 
 class RolesSaveCB(CallbackData, prefix="urs"):
-    user_id: int
-    mask: int
-    ctx: str = "p.-.1."
+    user_id: cb.Id
+    mask: cb.Mask
+    ctx: ViewCtx = _DEFAULT_VIEW
 
 
 class SpecsCB(CallbackData, prefix="uss"):
-    user_id: int
-    mask: int
-    ctx: str = "p.-.1."
+    user_id: cb.Id
+    mask: cb.Mask
+    ctx: ViewCtx = _DEFAULT_VIEW
 
 
 class SpecsSaveCB(CallbackData, prefix="uzs"):
-    user_id: int
-    mask: int
-    ctx: str = "p.-.1."
+    user_id: cb.Id
+    mask: cb.Mask
+    ctx: ViewCtx = _DEFAULT_VIEW
 
 
 class InviteNewCB(CallbackData, prefix="ivn"):
@@ -169,23 +183,23 @@ class InviteNewCB(CallbackData, prefix="ivn"):
 
 
 class InviteSpecsCB(CallbackData, prefix="ivs"):
-    role: str
-    mask: int = 0
+    role: Role
+    mask: cb.Mask = 0
 
 
 class InviteTimeCB(CallbackData, prefix="ivt"):
-    role: str
-    mask: int = 0
+    role: Role
+    mask: cb.Mask = 0
 
 
 class InviteHoursCB(CallbackData, prefix="ivh"):
-    role: str
-    mask: int
-    hours: int
+    role: Role
+    mask: cb.Mask
+    hours: Annotated[int, Field(ge=1, le=24 * 31)]
 
 
 class AnalyticsCB(CallbackData, prefix="an"):
-    days: int
+    days: Annotated[int, Field(ge=1, le=366)]
 
 
 class SettingsCB(CallbackData, prefix="gs"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -18,13 +18,13 @@ LANGUAGE_NAMES: Final = {"ru": "Русский", "uz": "O'zbekcha"}
 class LangCB(CallbackData, prefix="lang"):
     """``lang:uz``."""
 
-    code: str
+    code: Literal["ru", "uz"]
 
 
 class RoleCB(CallbackData, prefix="role"):
     """``role:executor``: make this role the active one (U8)."""
 
-    role: str
+    role: Literal["applicant", "executor", "manager", "admin"]
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

@@ -13,6 +13,8 @@ from typing import Literal
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from workers.bot.core import callbacks as cb
+
 __all__ = [
     "ActionCB",
     "CardCB",
@@ -29,17 +31,17 @@ WorkAction = Literal["pur", "res", "cmp"]
 
 
 class ListCB(CallbackData, prefix="exl"):
-    page: int = 1
+    page: cb.Page = 1
 
 
 class CardCB(CallbackData, prefix="exv"):
-    number: str
-    page: int = 1
+    number: cb.RequestNumber
+    page: cb.Page = 1
 
 
 class ActionCB(CallbackData, prefix="exa"):
-    number: str
-    version: int
+    number: cb.RequestNumber
+    version: cb.Version
     action: WorkAction
 
 
@@ -48,13 +50,13 @@ class FinishCB(CallbackData, prefix="exf"):
 
 
 class PoolCB(CallbackData, prefix="pll"):
-    page: int = 1
+    page: cb.Page = 1
 
 
 class ClaimCB(CallbackData, prefix="plc"):
-    number: str
-    version: int
-    page: int = 1
+    number: cb.RequestNumber
+    version: cb.Version
+    page: cb.Page = 1
 
 
 def button(text: str, data: CallbackData) -> InlineKeyboardButton:

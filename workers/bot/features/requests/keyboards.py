@@ -18,6 +18,9 @@ from typing import Final, Literal
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from workers.bot.core import callbacks as cb
+from workers.bot.core.callbacks import NUMBER_PATTERN
+
 __all__ = [
     "NUMBER_PATTERN",
     "Back",
@@ -28,7 +31,6 @@ __all__ = [
     "ListCb",
 ]
 
-NUMBER_PATTERN: Final = r"^\d{6}-\d{3,7}$"
 
 Group = Literal["all", "act", "arc"]
 CreateAct = Literal["cat", "adr", "adp", "urg", "md", "ok", "ed", "no"]
@@ -38,22 +40,26 @@ _GROUPS: Final[dict[str, Group]] = {"all": "all", "act": "act", "arc": "arc"}
 
 class CreateCb(CallbackData, prefix="cr"):
     act: CreateAct
-    draft: int = Field(ge=0, lt=2**53)
-    val: str = Field(default="", max_length=24)
+    draft: cb.Draft
+    # A category or urgency key, an address code (a1203), a page number, a step name.
+    val: str = Field(default="", pattern=r"^[a-z0-9_]{0,24}$")
 
 
 class ListCb(CallbackData, prefix="rl"):
     group: Group = "all"
-    cat: str = Field(default="", max_length=12)
-    page: int = Field(default=1, ge=1, le=99_999)
+    cat: str = Field(default="", pattern=r"^[a-z0-9_]{0,12}$")
+    page: cb.Page = 1
     pick: bool = False
 
 
 class CardCb(CallbackData, prefix="rq"):
     act: CardAct
-    number: str = Field(pattern=NUMBER_PATTERN)
-    ver: int = Field(default=0, ge=0, lt=2**31)
-    back: str = Field(default="", max_length=24)
+    number: cb.RequestNumber
+    ver: cb.Version = 0
+    # A packed Back: "", l.<group>.<category>.<page> or a.<page>.
+    back: str = Field(
+        default="", pattern=r"^(?:l\.(?:all|act|arc)\.[a-z0-9_]{0,12}\.\d{1,5}|a\.\d{1,5})?$"
+    )
 
 
 @dataclass(frozen=True, slots=True)

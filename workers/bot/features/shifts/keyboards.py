@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from workers.bot.core import callbacks as cb
+
 __all__ = [
     "AvailableCB",
     "EndAskCB",
@@ -29,37 +31,37 @@ class MyShiftsCB(CallbackData, prefix="shm"):
 
 
 class ShiftCB(CallbackData, prefix="shv"):
-    shift_id: int
+    shift_id: cb.Id
 
 
 class WeekCB(CallbackData, prefix="shw"):
-    monday: str  # ISO date of the week's Monday (Asia/Tashkent)
+    monday: cb.IsoDate  # ISO date of the week's Monday (Asia/Tashkent)
 
 
 class AvailableCB(CallbackData, prefix="sht"):
-    page: int = 1
+    page: cb.Page = 1
 
 
 class PickCB(CallbackData, prefix="shp"):
-    shift_id: int
-    page: int = 1
+    shift_id: cb.Id
+    page: cb.Page = 1
 
 
 class TakeCB(CallbackData, prefix="shk"):
-    shift_id: int
-    page: int = 1
+    shift_id: cb.Id
+    page: cb.Page = 1
 
 
 class StartCB(CallbackData, prefix="shs"):
-    shift_id: int
+    shift_id: cb.Id
 
 
 class EndAskCB(CallbackData, prefix="she"):
-    shift_id: int
+    shift_id: cb.Id
 
 
 class EndCB(CallbackData, prefix="shx"):
-    shift_id: int
+    shift_id: cb.Id
 
 
 class KeepCB(CallbackData, prefix="shn"):
