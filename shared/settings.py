@@ -348,6 +348,19 @@ class WorkerSection(_Section):
     gateway_settings_cache_seconds: float = Field(default=10.0, ge=0, le=30)
 
 
+class BroadcastSection(_Section):
+    model_config = SettingsConfigDict(env_prefix="BROADCAST_")
+
+    # Below Telegram's ~30 messages/s for the whole bot, so that conversations keep their share.
+    rate: float = Field(default=20.0, gt=0, le=10_000)
+    # Sender jobs per broadcast, spread over the workers (each claims recipients one at a time).
+    runners: int = Field(default=2, ge=1, le=32)
+    # Sends one sender job keeps in flight (only matters when the rate is lifted).
+    concurrency: int = Field(default=4, ge=1, le=64)
+    # Seconds between a sender's heartbeats; a sender silent for 3 of them counts as dead.
+    heartbeat: float = Field(default=1.0, gt=0, le=30)
+
+
 class Settings(BaseModel):
     """Everything, composed once by :func:`load_settings` and passed down."""
 
@@ -363,6 +376,7 @@ class Settings(BaseModel):
     rate_limit: RateLimitSettings
     pipeline: PipelineSettings
     worker: WorkerSection
+    broadcast: BroadcastSection
 
     _ENV_NAMES: ClassVar[dict[str, str]] = {}
 

@@ -10,7 +10,15 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 GATEWAY_TABLES = frozenset(
-    {"bot_sessions", "bot_commands", "inline_keyboard_cache", "bot_metrics", "bot_metrics_rollup"}
+    {
+        "bot_sessions",
+        "bot_commands",
+        "inline_keyboard_cache",
+        "bot_metrics",
+        "bot_metrics_rollup",
+        "broadcasts",
+        "broadcast_recipients",
+    }
 )
 
 

@@ -26,7 +26,7 @@ from tests.db_support import (
     temporary_database,
 )
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ Where the contract is silent:
   the rest newest first.
 - U9 may be used on oneself (only status and roles are protected from self-service).
 - U10 lists users holding ``executor``, by id.
+- U5 takes the audience filters of §10: ``yard_id`` / ``building_id`` (an approved apartment link
+  there) and ``specialization``.
 - U12 on a *rejected* link re-opens it as pending (a resident may ask again); a pending or
   approved link gives ``409 apartment_link_exists`` with its ``status``.
 - Invites (U17–U19) live in :mod:`devkit.fakes.invites`.
@@ -109,11 +111,30 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
         search = (call.q("search") or "").strip().lower()
         if len(search) > 64:
             raise invalid("search is at most 64 characters")
+        specialization = call.q_choice("specialization", set(SPECIALIZATIONS))
+        yard_id = call.q_int("yard_id", None, 1)
+        building_id = call.q_int("building_id", None, 1)
+        linked: set[int] | None = None
+        if yard_id is not None or building_id is not None:
+            # §10: users with an approved apartment link in that yard / building.
+            linked = set()
+            for link in world.links.values():
+                apartment = world.apartments.get(link.apartment_id)
+                building = world.buildings.get(apartment.building_id) if apartment else None
+                if link.status != "approved" or building is None:
+                    continue
+                if building_id is not None and building.id != building_id:
+                    continue
+                if yard_id is not None and building.yard_id != yard_id:
+                    continue
+                linked.add(link.user_id)
         users = [
             u
             for u in world.users.values()
             if (status is None or u.status == status)
             and (role is None or role in u.roles)
+            and (specialization is None or specialization in u.specializations)
+            and (linked is None or u.id in linked)
             and (
                 not search
                 or any(
@@ -248,7 +269,13 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
     r.add("GET", "/users/by-telegram/{telegram_id:int}", by_telegram)
     r.add("GET", "/users/executors", executors, query={"specialization", "status"}, paged=True)
     r.add("POST", "/users/", create)
-    r.add("GET", "/users/", list_users, query={"status", "role", "search"}, paged=True)
+    r.add(
+        "GET",
+        "/users/",
+        list_users,
+        query={"status", "role", "search", "yard_id", "building_id", "specialization"},
+        paged=True,
+    )
     r.add("GET", "/users/{user_id:int}", get)
     r.add("PUT", "/users/{user_id:int}", update)
     r.add("PATCH", "/users/{user_id:int}/status", set_status)

@@ -90,16 +90,29 @@ class UserClient(ServiceClient):
         status: UserStatus | None = None,
         role: Role | None = None,
         search: str | None = None,
+        yard_id: int | None = None,
+        building_id: int | None = None,
+        specialization: str | None = None,
         page: int = 1,
         size: int = 20,
     ) -> Page[User]:
-        """U5: pending oldest first, the others newest first."""
+        """U5: pending oldest first, the others newest first. ``yard_id`` / ``building_id``: users
+        with an approved apartment link there; ``specialization``: executors holding it (§10)."""
         return await self._call(
             "users.list",
             "GET",
             "/users/",
             result=Page[User],
-            params=query(status=status, role=role, search=search, page=page, size=size),
+            params=query(
+                status=status,
+                role=role,
+                search=search,
+                yard_id=yard_id,
+                building_id=building_id,
+                specialization=specialization,
+                page=page,
+                size=size,
+            ),
         )
 
     async def set_status(

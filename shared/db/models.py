@@ -9,6 +9,10 @@
 - ``inline_keyboard_cache``: context that does not fit into 64 bytes of callback data. A button
   carries ``kc:<key>:<i>``; rows expire after a day and are invalidated when their message is
   replaced.
+- ``broadcasts`` and ``broadcast_recipients``: a manager's message to an audience, who sent it
+  when, the text, the totals, and one row per recipient whose ``state`` moves pending → sending →
+  sent | failed | blocked | unconfirmed. ``sending`` is written (committed) before the Bot API call
+  and the result after it, so a recipient is sent to at most once across crashes and deploys.
 - ``bot_metrics``: raw events (command usage, response times, errors, user actions), pruned by age.
 - ``bot_metrics_rollup``: hourly and daily aggregates (count, sum, min, max) per kind and name.
   They are a separate table rather than a view over ``bot_metrics`` because raw rows are pruned
@@ -48,10 +52,12 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "BROADCAST_STATUSES",
     "COMMAND_ACCESS",
     "LANGUAGES",
     "METRIC_KINDS",
     "NAMING_CONVENTION",
+    "RECIPIENT_STATES",
     "ROLES",
     "ROLLUP_PERIODS",
     "TARGET_SERVICES",
@@ -60,6 +66,8 @@ __all__ = [
     "BotMetric",
     "BotMetricRollup",
     "BotSession",
+    "Broadcast",
+    "BroadcastRecipient",
     "CommandAccess",
     "InlineKeyboardCache",
     "Language",
@@ -77,6 +85,7 @@ TargetService = Literal["gateway", "auth", "user", "request", "shift", "analytic
 # The user status a command needs: anyone (even unregistered), a registered user (pending too),
 # or an approved user.
 CommandAccess = Literal["anyone", "registered", "approved"]
+BroadcastStatus = Literal["sending", "cancelled", "done"]
 
 LANGUAGES: Final[tuple[Language, ...]] = ("ru", "uz")
 METRIC_KINDS: Final[tuple[MetricKind, ...]] = (
@@ -96,6 +105,17 @@ TARGET_SERVICES: Final[tuple[TargetService, ...]] = (
 )
 COMMAND_ACCESS: Final[tuple[CommandAccess, ...]] = ("anyone", "registered", "approved")
 ROLES: Final[tuple[Role, ...]] = ("applicant", "executor", "manager", "admin")
+BROADCAST_STATUSES: Final[tuple[BroadcastStatus, ...]] = ("sending", "cancelled", "done")
+# broadcast_recipients.state: 0 pending, 1 sending (claimed, Bot API call under way), 2 sent,
+# 3 failed, 4 blocked (403), 5 unconfirmed (its sender died during the call: maybe delivered).
+RECIPIENT_STATES: Final[dict[str, int]] = {
+    "pending": 0,
+    "sending": 1,
+    "sent": 2,
+    "failed": 3,
+    "blocked": 4,
+    "unconfirmed": 5,
+}
 
 NAMING_CONVENTION: Final[dict[str, str]] = {
     "ix": "ix_%(column_0_N_label)s",
@@ -248,3 +268,58 @@ class BotMetricRollup(Base):
     sum: Mapped[float] = mapped_column(Double)
     min: Mapped[float] = mapped_column(Double)
     max: Mapped[float] = mapped_column(Double)
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcasts"
+    __table_args__ = (
+        CheckConstraint(_in("status", BROADCAST_STATUSES), name="status"),
+        # A confirm retried by the pipeline finds the broadcast it already created.
+        UniqueConstraint("origin"),
+        Index(
+            "ix_broadcasts_unfinished",
+            "id",
+            postgresql_where=text("finished_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    origin: Mapped[str] = mapped_column(Text)
+    created_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    # The sender's chat: where the progress card lives.
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    locale: Mapped[str] = mapped_column(Text, server_default="ru")
+    audience: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSONB)
+    # HTML (the composer's formatting kept), what recipients get; photo: a Telegram file_id.
+    text: Mapped[str] = mapped_column(Text)
+    photo: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[BroadcastStatus] = mapped_column(Text, server_default="sending")
+    total: Mapped[int] = mapped_column(Integer, server_default="0")
+    sent: Mapped[int] = mapped_column(Integer, server_default="0")
+    failed: Mapped[int] = mapped_column(Integer, server_default="0")
+    blocked: Mapped[int] = mapped_column(Integer, server_default="0")
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BroadcastRecipient(Base):
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (
+        CheckConstraint("state BETWEEN 0 AND 5", name="state"),
+        # Claims take the next pending recipient in seq order.
+        Index(
+            "ix_broadcast_recipients_pending",
+            "broadcast_id",
+            "seq",
+            postgresql_where=text("state = 0"),
+        ),
+    )
+
+    broadcast_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    # The sender job that claimed it: a claim of a dead sender is known to be unconfirmed.
+    claimed_by: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

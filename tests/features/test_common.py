@@ -89,7 +89,7 @@ async def test_menu_by_role_with_badges(replay: Replay) -> None:
     assert reply_keyboard(turn) == [
         ["Заявки", f"Пользователи ({pending})"],
         ["Аналитика", "График"],
-        ["Помощь"],
+        ["Рассылка", "Помощь"],
     ]
     admin = replay.user(ADMIN.telegram_id, "Dilshod")
     flat = [b for row in reply_keyboard(await replay.command(admin, "menu")) for b in row]

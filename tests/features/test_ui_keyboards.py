@@ -64,7 +64,14 @@ def test_menus_by_role_two_per_row(uz: I18n) -> None:
         for r in _texts(ui.build_main_menu(ui.MenuState("manager", ("manager",), 0, 3), "ru"))
         for t in r
     ]
-    assert manager == ["Заявки", "Пользователи (3)", "Аналитика", "График", "Помощь"]
+    assert manager == [
+        "Заявки",
+        "Пользователи (3)",
+        "Аналитика",
+        "График",
+        "Рассылка",
+        "Помощь",
+    ]
     admin = [
         t
         for r in _texts(ui.build_main_menu(ui.MenuState("admin", ("admin", "manager")), "ru"))

@@ -250,6 +250,48 @@ async def drain(ctx: dict[str, Any], ck: str, epoch: str) -> None:
         raise Retry(defer=max(defer, 0.001))
 
 
+BROADCAST_SEND = "broadcast_send"
+
+
+def _broadcast_job_id(ctx: dict[str, Any], broadcast_id: int, run_id: str) -> str:
+    keys: Keys = ctx["keys"]
+    return f"{keys.prefix}:bc:{keys.bot_id}:{broadcast_id}:{run_id}"
+
+
+async def _enqueue_sender(ctx: dict[str, Any], broadcast_id: int, run_id: str) -> None:
+    pool = ctx["redis"]
+    await pool.enqueue_job(
+        BROADCAST_SEND, broadcast_id, run_id, _job_id=_broadcast_job_id(ctx, broadcast_id, run_id)
+    )
+
+
+async def broadcast_send(ctx: dict[str, Any], broadcast_id: int, run_id: str) -> None:
+    """One broadcast sender (workers.bot.core.broadcast.delivery); it hands over to a fresh job
+    when its slice ends, so no job outlives arq's timeout."""
+    if int(ctx.get("job_try") or 1) > 1:
+        # arq re-running a job whose worker died: the broadcast check has replaced that sender.
+        return
+    from workers.bot.core.broadcast.delivery import run_sender
+
+    successor = await run_sender(
+        ctx,
+        int(broadcast_id),
+        str(run_id),
+        stopping=ctx["stopping"],
+        slice_seconds=ctx["broadcast_slice"],
+    )
+    if successor is not None:
+        await _enqueue_sender(ctx, int(broadcast_id), successor)
+
+
+async def broadcast_check(ctx: dict[str, Any]) -> None:
+    """Cron, every second: keep BROADCAST_RUNNERS live senders on each unfinished broadcast."""
+    from workers.bot.core.broadcast.delivery import senders_to_start
+
+    for broadcast_id, run_id in await senders_to_start(ctx):
+        await _enqueue_sender(ctx, broadcast_id, run_id)
+
+
 async def reap(ctx: dict[str, Any]) -> None:
     reaper: Reaper = ctx["reaper"]
     await reaper.run_once()
@@ -277,6 +319,9 @@ def build_worker(
         handler, shutdown_handler = await handler_factory(ctx)
         ctx["handler_shutdown"] = shutdown_handler
         ctx["worker_id"] = wid
+        ctx["keys"] = keys
+        ctx["stopping"] = lambda: not holder["worker"].allow_pick_jobs
+        ctx["broadcast_slice"] = max(1.0, min(15.0, timeout - 5.0))
         # The per-update script steps of all running chats travel together (auto-pipelined);
         # like arq's own client, no per-read timeout (the handler and job timeouts bound it).
         ctx["drain_redis"] = create_redis(
@@ -295,6 +340,9 @@ def build_worker(
         log.info("worker_started", worker_id=wid, queue=keys.queue, burst=burst)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        from workers.bot.core.broadcast.delivery import close_sender_env
+
+        await close_sender_env(ctx)
         stop = ctx.get("handler_shutdown")
         if stop is not None:
             await stop()
@@ -329,6 +377,18 @@ def build_worker(
                 max_tries=1,
             )
         )
+        # Broadcast senders: started (and replaced when they die) within about a second.
+        cron_jobs.append(
+            cron(
+                broadcast_check,
+                name=f"{keys.prefix}:broadcast-check:{keys.bot_id}",
+                second=set(range(60)),
+                run_at_startup=True,
+                timeout=timeout,
+                keep_result=2,
+                max_tries=1,
+            )
+        )
         # Expired inline keyboards, hourly at :37 (one worker runs each slot, as above).
         cron_jobs.append(
             cron(
@@ -349,7 +409,8 @@ def build_worker(
                 keep_result=0,
                 timeout=timeout,
                 max_tries=DRAIN_MAX_TRIES,
-            )
+            ),
+            func(broadcast_send, name=BROADCAST_SEND, keep_result=0, timeout=timeout, max_tries=2),
         ],
         wake_key=keys.wake,
         workers_key=keys.workers,

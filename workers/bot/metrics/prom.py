@@ -9,13 +9,16 @@ registry, so the worker's ``/metrics`` shows them too.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "API_CALLS",
     "API_DURATION",
     "API_RETRIES",
     "API_RETRY_AFTER",
+    "BROADCASTS_RUNNING",
+    "BROADCAST_MESSAGES",
+    "BROADCAST_RECIPIENTS",
     "HANDLER_SECONDS",
     "METRIC_ROWS",
     "PACING_WAIT",
@@ -89,4 +92,20 @@ SESSION_UPSERTS = Counter(
     "bot_gateway_worker_session_upserts",
     "bot_sessions rows upserted by the batched writer, by result.",
     ("result",),
+)
+BROADCAST_MESSAGES = Counter(
+    "bot_gateway_broadcast_messages",
+    "Broadcast sends by this worker, by result (sent, failed, blocked, retry_after: handed back "
+    "and sent later, unconfirmed: claims of dead senders settled by this worker).",
+    ("result",),
+)
+BROADCAST_RECIPIENTS = Gauge(
+    "bot_gateway_broadcast_recipients",
+    "Recipients of the unfinished broadcasts by state (pending, sending, sent, failed, blocked, "
+    "unconfirmed), read from the database on scrape: the broadcast progress.",
+    ("state",),
+)
+BROADCASTS_RUNNING = Gauge(
+    "bot_gateway_broadcasts_running",
+    "Broadcasts not finished yet (sending, or cancelled and winding down).",
 )

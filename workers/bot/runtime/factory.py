@@ -30,6 +30,8 @@ from shared.logs import get_logger
 from shared.pipeline.metrics import refresh_queue_gauges
 from shared.settings import Settings
 from workers.bot import middlewares
+from workers.bot.core.broadcast.delivery import refresh_broadcast_gauges
+from workers.bot.core.broadcast.store import BroadcastStore
 from workers.bot.core.catalog import CommandCatalog
 from workers.bot.core.fsm import PrefetchingRedisStorage
 from workers.bot.core.gateway_settings import GatewaySettingsStore
@@ -83,6 +85,7 @@ class BotRuntime:
             await refresh_queue_gauges(
                 self.redis, self.settings.redis.key_prefix, self.settings.telegram.bot_id
             )
+            await refresh_broadcast_gauges(self.engine)
 
     async def close(self) -> None:
         """Stop the port, flush buffered rows, close every connection (in that order)."""
@@ -247,6 +250,7 @@ def _wire_dispatcher(runtime: BotRuntime, routers: Sequence[Router]) -> None:
         redis=runtime.redis,
         app_settings=runtime.settings,
         gateway_settings=gateway_settings,
+        broadcasts=BroadcastStore(runtime.engine),
     )
 
 

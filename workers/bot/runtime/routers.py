@@ -19,6 +19,7 @@ __all__ = ["FEATURE_ROUTERS", "load_routers", "release_router"]
 FEATURE_ROUTERS: Final[tuple[str, ...]] = (
     # "workers.handlers.start:router",
     "workers.bot.features.common.router:router",
+    "workers.bot.features.broadcast.router:router",
     "workers.bot.features.onboarding.router:router",
     "workers.bot.features.requests.router:router",
     "workers.bot.features.acceptance.router:router",

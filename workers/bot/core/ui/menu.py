@@ -57,6 +57,7 @@ class MenuButton(StrEnum):
     USERS = "users"
     ANALYTICS = "analytics"
     SETTINGS = "settings"
+    BROADCAST = "broadcast"
     SWITCH_ROLE = "switch_role"
     CANCEL = "cancel"
 
@@ -79,6 +80,7 @@ BUTTON_TEXTS: Final[dict[MenuButton, str]] = {
     MenuButton.USERS: texts.BTN_USERS,
     MenuButton.ANALYTICS: texts.BTN_ANALYTICS,
     MenuButton.SETTINGS: texts.BTN_SETTINGS,
+    MenuButton.BROADCAST: texts.BTN_BROADCAST,
     MenuButton.SWITCH_ROLE: texts.BTN_SWITCH_ROLE,
     MenuButton.CANCEL: texts.BTN_CANCEL,
 }
@@ -102,6 +104,7 @@ BUTTON_COMMANDS: Final[dict[MenuButton, str | None]] = {
     MenuButton.USERS: "users",
     MenuButton.ANALYTICS: "analytics",
     MenuButton.SETTINGS: "settings",
+    MenuButton.BROADCAST: None,  # manager or admin, approved
     MenuButton.SWITCH_ROLE: "menu",
     MenuButton.CANCEL: "cancel",
 }
@@ -160,6 +163,7 @@ def menu_buttons(state: MenuState) -> list[MenuButton]:
             MenuButton.USERS,
             MenuButton.ANALYTICS,
             MenuButton.SCHEDULE,
+            MenuButton.BROADCAST,
         ]
         if role == "admin":
             buttons.append(MenuButton.SETTINGS)

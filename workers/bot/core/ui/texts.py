@@ -25,6 +25,7 @@ BTN_REQUESTS: Final = N_("Заявки")
 BTN_USERS: Final = N_("Пользователи")
 BTN_ANALYTICS: Final = N_("Аналитика")
 BTN_SETTINGS: Final = N_("Настройки")
+BTN_BROADCAST: Final = N_("Рассылка")
 BTN_SWITCH_ROLE: Final = N_("Сменить роль")
 BTN_CANCEL: Final = N_("Отмена")
 
