@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from urllib.parse import urlsplit, urlunsplit
-
 import asyncpg
+
+from devkit.tools.scratchdb import asyncpg_dsn, temporary_database, with_database
+
+__all__ = [
+    "GATEWAY_TABLES",
+    "asyncpg_dsn",
+    "fetch_tables",
+    "fetch_version",
+    "temporary_database",
+    "with_database",
+]
 
 GATEWAY_TABLES = frozenset(
     {
@@ -20,29 +26,6 @@ GATEWAY_TABLES = frozenset(
         "broadcast_recipients",
     }
 )
-
-
-def asyncpg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-def with_database(url: str, database: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
-
-
-@asynccontextmanager
-async def temporary_database(server_url: str) -> AsyncIterator[str]:
-    """Create an empty database on the server of ``server_url``; drop it on exit."""
-    name = f"{urlsplit(server_url).path.lstrip('/')}_{secrets.token_hex(4)}"[-63:]
-    admin = await asyncpg.connect(asyncpg_dsn(server_url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield with_database(server_url, name)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def fetch_tables(url: str) -> set[str]:

@@ -64,6 +64,14 @@ def replay(
             "replay would trip them).",
         ),
     ] = False,
+    shared_database: Annotated[
+        bool,
+        typer.Option(
+            "--shared-database",
+            help="Use the configured DATABASE_URL as it is, instead of a scratch database of the "
+            "run's own (created, migrated and dropped), which keeps replays repeatable.",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at INFO.")] = False,
 ) -> None:
     """Feed a JSONL of updates through the real pipeline and worker; print the transcript."""
@@ -85,6 +93,7 @@ def replay(
         out=out,
         timeout=timeout,
         relaxed=not keep_limits,
+        isolated=not shared_database,
     )
     code = asyncio.run(replay_file(options, typer.echo, _err))
     if code:

@@ -7,13 +7,17 @@ unknown handler); 3 the run failed (the worker did not start, updates not handle
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import asyncpg
+
 from devkit.tools.compare import transcript_diff
+from devkit.tools.harness import ReplayHarness
 from devkit.tools.updates import UpdateFileError, UpdateItem, load_updates
 from shared.logs import get_logger
 from shared.settings import SettingsError
@@ -39,6 +43,10 @@ class ReplayOptions:
     out: Path | None = None
     timeout: float = 120.0
     relaxed: bool = True
+    # A database of the run's own (created, migrated, dropped): what one replay stores (users'
+    # languages, sessions) can neither change the next replay's answers nor linger in the
+    # developer's database. The Redis key prefix is the run's own already (the harness).
+    isolated: bool = True
 
 
 def _load(path: Path, err: Echo) -> list[UpdateItem] | None:
@@ -59,6 +67,26 @@ def _read_expected(path: Path, err: Echo) -> str | None:
         return None
 
 
+class ScratchDatabaseError(RuntimeError):
+    pass
+
+
+@contextlib.asynccontextmanager
+async def _scratch_database() -> AsyncIterator[str]:
+    from devkit.tools.scratchdb import migrated_scratch_database
+    from shared.settings import load_database_settings, mask_url
+
+    server = load_database_settings().url
+    try:
+        async with migrated_scratch_database(server, "_replay") as url:
+            yield url
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise ScratchDatabaseError(
+            f"cannot create a scratch database on {mask_url(server)} ({type(exc).__name__}); "
+            "use --shared-database to replay against the configured one"
+        ) from None
+
+
 async def replay_file(opts: ReplayOptions, echo: Echo, err: Echo) -> int:
     """Run one replay; ``echo`` prints to stdout, ``err`` to stderr. Returns the exit status."""
     from workers.cli import HandlerLoadError, load_handler_factory
@@ -74,14 +102,23 @@ async def replay_file(opts: ReplayOptions, echo: Echo, err: Echo) -> int:
     except HandlerLoadError as exc:
         err(f"replay: {exc}")
         return EXIT_BAD_INPUT
-    from devkit.tools.harness import ReplayHarness
-
-    harness = ReplayHarness(
-        handler_factory=factory, fake_services=opts.fake_services, relaxed=opts.relaxed
-    )
     try:
-        async with harness:
+        async with contextlib.AsyncExitStack() as stack:
+            overrides: dict[str, str] = {}
+            if opts.isolated:
+                overrides["DATABASE_URL"] = await stack.enter_async_context(_scratch_database())
+            harness = await stack.enter_async_context(
+                ReplayHarness(
+                    handler_factory=factory,
+                    fake_services=opts.fake_services,
+                    relaxed=opts.relaxed,
+                    overrides=overrides,
+                )
+            )
             result = await harness.run(items, speed=opts.speed, timeout=opts.timeout)
+    except ScratchDatabaseError as exc:
+        err(f"replay: {exc}")
+        return EXIT_FAILED
     except SettingsError as exc:
         err(f"configuration error: {exc}")
         return EXIT_BAD_INPUT

@@ -68,6 +68,7 @@ async def _live_session(live: ReplayHarness, ingest_url: str) -> list[dict[str, 
     ]
 
 
+@pytest.mark.timeout(300)  # two replays, each creating and migrating a database of its own
 async def test_recorded_traffic_replays_to_the_same_transcript(
     tmp_path: Path, prefix: str, replay_database: str
 ) -> None:
