@@ -1,4 +1,4 @@
-"""The receiver's ASGI application: ``/webhook``, ``/health``, ``/ready`` and ``/metrics``.
+"""The receiver's ASGI application: ``/webhook``, ``/health``, ``/livez``, ``/ready``, ``/metrics``.
 
 =============  ===========================================================================
 route          answer
@@ -6,6 +6,8 @@ route          answer
 POST /webhook  see :mod:`ingest.webhook` (webhook mode only; 404 while long polling)
 GET /health    liveness, always 200 while the process serves: status, service, version,
                mode, Redis state (and the poller's role when polling)
+GET /livez     liveness probe: 200 while the event loop answers; no Redis, no I/O, so a
+               Redis outage never makes an orchestrator restart healthy receivers
 GET /ready     200 when Redis answers PING within ``INGEST_REDIS_TIMEOUT`` and the process
                is not shutting down, else 503: a load balancer sends Telegram elsewhere
 GET /metrics   Prometheus text
@@ -96,7 +98,7 @@ class IngestApp:
     async def startup(self) -> None:
         if self._redis is None:
             self._redis = create_ingest_redis(
-                self.settings.redis.url, self.settings.ingest.redis_timeout
+                self.settings.redis, self.settings.ingest.redis_timeout
             )
         self._pipeline = Pipeline(self._redis, self.settings)
         self._webhook = WebhookHandler(self.settings, self._pipeline, self.metrics, self.recorder())
@@ -122,6 +124,8 @@ class IngestApp:
                     await respond(send, 405, extra_headers=[(b"allow", b"POST")])
             elif scope["method"] not in ("GET", "HEAD"):
                 await respond(send, 405 if path in _GET_ROUTES else 404)
+            elif path == "/livez":
+                await respond_json(send, 200, {"status": "ok"})
             elif path == "/health":
                 await respond_json(send, 200, await self.health())
             elif path == "/ready":
@@ -183,7 +187,7 @@ class IngestApp:
                 return
 
 
-_GET_ROUTES = frozenset({"/health", "/ready", "/metrics"})
+_GET_ROUTES = frozenset({"/health", "/livez", "/ready", "/metrics"})
 
 
 def create_app() -> IngestApp:
@@ -197,4 +201,8 @@ def create_app() -> IngestApp:
     from ingest.guard import configure
 
     configure(settings)  # this server process's read deadlines and connection cap
+    if settings.sentry.dsn is not None:
+        from shared.errortracking import init_error_tracking
+
+        init_error_tracking(settings, "ingest")
     return IngestApp(settings, mode="webhook")

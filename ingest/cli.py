@@ -33,7 +33,7 @@ def ingest(
     if server not in ("uvicorn", "granian"):
         raise typer.BadParameter("must be uvicorn or granian", param_hint="--server")
     settings = settings_or_exit()
-    setup_logging(settings)
+    setup_logging(settings, service="ingest")
     listen_host = host or settings.ingest.host
     listen_port = settings.ingest.port if port is None else port
     try:

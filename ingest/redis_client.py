@@ -16,7 +16,8 @@ import hiredis
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
 
-from shared.connections import create_redis
+from shared.connections import connect_redis
+from shared.settings import RedisSection
 
 __all__ = ["create_ingest_redis", "hiredis_packing"]
 
@@ -49,14 +50,14 @@ def hiredis_packing(base: type[AbstractConnection]) -> type[AbstractConnection]:
     return _classes[base]
 
 
-def create_ingest_redis(url: str, timeout: float) -> Redis:
+def create_ingest_redis(section: RedisSection, timeout: float) -> Redis:
     """A pooled client failing fast: a request must turn into a 503 rather than hang.
 
     The socket timeout and a single retry bound each command by about the receiver's deadline;
     the pool is unbounded because the webhook handler never holds more connections than
     concurrent batches.
     """
-    client = create_redis(url, socket_timeout=timeout, retries=1)
+    client = connect_redis(section, socket_timeout=timeout, retries=1)
     pool = client.connection_pool
     pool.connection_class = hiredis_packing(pool.connection_class)
     return client

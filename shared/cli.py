@@ -34,10 +34,15 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
 
 
-def setup_logging(settings: Settings) -> None:
+def setup_logging(settings: Settings, service: str | None = None) -> None:
+    """Logging from the settings; with ``service``, error tracking too (when SENTRY_DSN is set)."""
     from shared.logs import configure_logging
 
     configure_logging(settings.app.log_level, settings.app.log_format, settings.secrets)
+    if service is not None and settings.sentry.dsn is not None:
+        from shared.errortracking import init_error_tracking
+
+        init_error_tracking(settings, service)
 
 
 @app.command("check-config")

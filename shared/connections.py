@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import hiredis
 from redis.asyncio import Redis
-from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.connection import AbstractConnection, parse_url
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import DataError
@@ -15,7 +17,12 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.autopipeline import AutoPipelineRedis
 
-__all__ = ["create_redis", "normalize_redis_url", "pack_with_hiredis"]
+if TYPE_CHECKING:
+    from shared.settings import RedisSection
+
+__all__ = ["connect_redis", "create_redis", "normalize_redis_url", "pack_with_hiredis"]
+
+R = TypeVar("R", bound=Redis)
 
 
 def normalize_redis_url(url: str) -> str:
@@ -30,23 +37,73 @@ def create_redis(
     retries: int = 3,
     max_connections: int | None = None,
     autopipeline: bool = False,
+    sentinels: Sequence[tuple[str, int]] = (),
+    sentinel_master: str = "mymaster",
+    sentinel_password: str | None = None,
+    redis_class: type[Redis] | None = None,
 ) -> Redis:
     """A pooled async client that survives a brief Redis restart instead of crashing the loop.
 
     ``autopipeline``: concurrent callers' commands travel together (:mod:`shared.autopipeline`).
+    ``sentinels``: connect to whichever server the sentinels name as the primary of
+    ``sentinel_master`` (``url`` then gives only database, user, password and TLS). After a
+    failover a connection's next attempt (the ``retries`` below) asks the sentinels again, and a
+    connection still open to a demoted primary is dropped on its first READONLY answer.
     """
-    cls = AutoPipelineRedis if autopipeline else Redis
-    client: Redis = cls.from_url(
-        normalize_redis_url(url),
-        socket_timeout=socket_timeout,
-        socket_connect_timeout=min(socket_timeout or 5.0, 5.0),
-        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-        health_check_interval=30,
-        max_connections=max_connections,
-    )
+    cls = redis_class or (AutoPipelineRedis if autopipeline else Redis)
+    options: dict[str, Any] = {
+        "socket_timeout": socket_timeout,
+        "socket_connect_timeout": min(socket_timeout or 5.0, 5.0),
+        "retry": Retry(ExponentialBackoff(cap=1.0, base=0.05), retries),
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+        "health_check_interval": 30,
+        "max_connections": max_connections,
+    }
+    client: Redis
+    if sentinels:
+        client = _sentinel_client(cls, url, options, sentinels, sentinel_master, sentinel_password)
+    else:
+        client = cls.from_url(normalize_redis_url(url), **options)
     pool = client.connection_pool
     pool.connection_class = _hiredis_packing(pool.connection_class)
+    return client
+
+
+def connect_redis(section: RedisSection, **options: Any) -> Redis:
+    """:func:`create_redis` for the settings' ``REDIS_*`` section (URL or Sentinel)."""
+    password = section.sentinel_password
+    return create_redis(
+        section.url,
+        sentinels=section.sentinel_addresses,
+        sentinel_master=section.sentinel_master,
+        sentinel_password=password.get_secret_value() if password is not None else None,
+        **options,
+    )
+
+
+def _sentinel_client(
+    cls: type[R],
+    url: str,
+    options: dict[str, Any],
+    sentinels: Sequence[tuple[str, int]],
+    master: str,
+    sentinel_password: str | None,
+) -> R:
+    target = parse_url(normalize_redis_url(url))
+    server: dict[str, Any] = {
+        key: target[key] for key in ("db", "username", "password") if target.get(key) is not None
+    }
+    if url.startswith("rediss://"):
+        server["ssl"] = True
+    # The sentinels are asked once per new connection: a short timeout, so that one dead
+    # sentinel costs little while the next is tried.
+    ask: dict[str, Any] = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+    if sentinel_password:
+        ask["password"] = sentinel_password
+    manager = Sentinel(list(sentinels), sentinel_kwargs=ask, **options, **server)  # type: ignore[no-untyped-call]
+    pool = SentinelConnectionPool(master, manager, **manager.connection_kwargs)  # type: ignore[no-untyped-call]
+    client = cls(connection_pool=pool)
+    client.auto_close_connection_pool = True
     return client
 
 

@@ -11,12 +11,13 @@ lines come through the same pipeline, without the update bodies aiogram puts in 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
@@ -30,8 +31,10 @@ __all__ = [
     "drop_update_bodies",
     "get_logger",
     "redact",
+    "redact_for_export",
     "register_secrets",
     "sensitive_key",
+    "set_error_hook",
 ]
 
 REDACTED = "[REDACTED]"
@@ -196,6 +199,52 @@ def _scrub_key(key: Any) -> Any:
     return _scrub_str(key) if isinstance(key, str) else key
 
 
+# What leaves the process for a third party (error tracking) is scrubbed harder than a log line:
+# on top of the above, people's names, phone numbers and message texts, found by key anywhere in
+# the payload (a Telegram object, a form's data) and phone numbers written in international form
+# inside any text.
+_PERSONAL_KEYS = frozenset(
+    {
+        "phone",
+        "phone_number",
+        "first_name",
+        "last_name",
+        "full_name",
+        "username",
+        "text",
+        "caption",
+        "message_text",
+        "body",
+        "data",
+        "vcard",
+        "address",
+        "email",
+    }
+)
+_PHONE = re.compile(r"\+\d[\d ()-]{7,}\d")
+
+
+def _scrub_personal(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        return value
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED if str(k).lower() in _PERSONAL_KEYS else _scrub_personal(v, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub_personal(v, depth + 1) for v in value]
+    if isinstance(value, str) and "+" in value:
+        return _PHONE.sub(REDACTED, value)
+    return value
+
+
+def redact_for_export(value: Any) -> Any:
+    """The log redaction (tokens, JWTs, auth headers, credentials, settings' secrets) plus
+    personal data, applied to a whole payload (an error-tracking event) before it leaves."""
+    return _scrub_personal(_scrub(value, 0, _Walk()))
+
+
 def redact(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     """structlog processor: scrub secrets from every key and value of the event, at any depth."""
     walk = _Walk()
@@ -274,6 +323,8 @@ class _Sink:
 class _State:
     level = logging.INFO
     renderer: Processor = structlog.processors.JSONRenderer(serializer=_render_json)
+    # Called with (event_dict, method) for error and critical lines (error tracking), or None.
+    error_hook: Callable[[EventDict, str], None] | None = None
 
 
 _sink = _Sink()
@@ -293,6 +344,24 @@ def _filter_level(_: WrappedLogger, method_name: str, event_dict: EventDict) -> 
     if _LEVELS.get(method_name, logging.INFO) < _State.level:
         raise structlog.DropEvent
     return event_dict
+
+
+_ERROR_METHODS = frozenset({"error", "exception", "critical", "fatal"})
+
+
+def _call_error_hook(_: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    # Runs before the traceback is rendered to text, so the hook still sees the exception.
+    hook = _State.error_hook
+    if hook is not None and method_name in _ERROR_METHODS:
+        # Error tracking never breaks the code that logs.
+        with contextlib.suppress(Exception):
+            hook(event_dict, method_name)
+    return event_dict
+
+
+def set_error_hook(hook: Callable[[EventDict, str], None] | None) -> None:
+    """Hand every error-level line of our own loggers to ``hook`` (None: stop)."""
+    _State.error_hook = hook
 
 
 def _render(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> Any:
@@ -339,6 +408,7 @@ def configure_logging(
             _filter_level,
             *_shared_processors(),
             structlog.stdlib.PositionalArgumentsFormatter(),
+            _call_error_hook,
             *final,
         ],
         logger_factory=_named_logger,

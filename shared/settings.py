@@ -167,11 +167,53 @@ class RedisSection(_Section):
     # Every key the gateway writes starts with this, so several deployments (or test runs) can
     # share one Redis without touching each other's data.
     key_prefix: str = Field(default="bgw", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    # Redis Sentinel: "host:port,host:port,..." of the sentinels. When set, every process asks
+    # them for the current primary of REDIS_SENTINEL_MASTER (and again after a failover);
+    # REDIS_URL then only supplies the database number, user and password (its host is ignored).
+    sentinels: str = ""
+    sentinel_master: str = Field(default="mymaster", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    # Password of the sentinels themselves (their requirepass), if they have one.
+    sentinel_password: SecretStr | None = None
 
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
         return _check_url(v, ("redis", "rediss", "unix", "valkey"), "url")
+
+    @field_validator("sentinels")
+    @classmethod
+    def _sentinels(cls, v: str) -> str:
+        parse_sentinels(v)
+        return v.strip()
+
+    @field_validator("sentinel_password", mode="before")
+    @classmethod
+    def _empty_password(cls, v: Any) -> Any:
+        return None if v == "" else v
+
+    @property
+    def sentinel_addresses(self) -> tuple[tuple[str, int], ...]:
+        """The sentinels as (host, port); empty when Sentinel is not used."""
+        return parse_sentinels(self.sentinels)
+
+
+def parse_sentinels(value: str) -> tuple[tuple[str, int], ...]:
+    """``"a:26379, b:26379"`` -> ``(("a", 26379), ("b", 26379))``; the port defaults to 26379."""
+    out: list[tuple[str, int]] = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        if item.startswith("["):  # [IPv6]:port
+            host, _, rest = item[1:].partition("]")
+            sep, port = rest[:1], rest[1:]
+        elif item.count(":") == 1:
+            host, sep, port = item.partition(":")
+        else:  # a name, or a bare IPv6 address
+            host, sep, port = item, "", ""
+        if not host or (sep and not port.isdigit()) or (port and not 0 < int(port) < 65536):
+            raise ValueError("must be a comma-separated list of host:port")
+        out.append((host, int(port) if port else 26379))
+    return tuple(out)
 
 
 class DatabaseSettings(_Section):
@@ -288,6 +330,36 @@ class IngestSettings(_Section):
     keepalive_timeout: float = Field(default=75.0, gt=0, le=3600)
     # Open connections per server process; past it a new one is answered 503 and closed.
     max_connections: int = Field(default=512, ge=1)
+    # Before acknowledging, wait until this many Redis replicas hold the update (Redis WAIT;
+    # 0 = answer as soon as the primary has it). With 1, a failover after the 200 cannot lose
+    # the update, at the price of a 503 whenever no replica acknowledges within
+    # INGEST_REPLICA_ACK_TIMEOUT (see README, "Redis high availability").
+    replica_ack: int = Field(default=0, ge=0, le=10)
+    replica_ack_timeout: float = Field(default=0.5, gt=0)
+
+
+class SentrySettings(_Section):
+    """Error tracking: off (nothing imported, nothing sent) unless SENTRY_DSN is set."""
+
+    model_config = SettingsConfigDict(env_prefix="SENTRY_")
+
+    dsn: SecretStr | None = None
+    # Defaults: ENVIRONMENT and the installed package's version.
+    environment: str | None = None
+    release: str | None = None
+    sample_rate: float = Field(default=1.0, ge=0, le=1)
+
+    @field_validator("dsn", "environment", "release", mode="before")
+    @classmethod
+    def _empty(cls, v: Any) -> Any:
+        return None if v == "" else v
+
+    @field_validator("dsn")
+    @classmethod
+    def _dsn(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            _check_url(v.get_secret_value(), ("https", "http"), "dsn")
+        return v
 
 
 class RateLimitSettings(_Section):
@@ -377,6 +449,7 @@ class Settings(BaseModel):
     pipeline: PipelineSettings
     worker: WorkerSection
     broadcast: BroadcastSection
+    sentry: SentrySettings = Field(default_factory=SentrySettings)
 
     _ENV_NAMES: ClassVar[dict[str, str]] = {}
 
@@ -414,6 +487,10 @@ class Settings(BaseModel):
         if self.telegram.webhook_secret is not None:
             values.append(self.telegram.webhook_secret.get_secret_value())
         values.extend(k.decode() for k in self.services.token_keys())
+        if self.redis.sentinel_password is not None:
+            values.append(self.redis.sentinel_password.get_secret_value())
+        if self.sentry.dsn is not None:
+            values.append(self.sentry.dsn.get_secret_value())
         return tuple(v for v in values if len(v) >= 6)
 
     def masked(self) -> dict[str, dict[str, Any]]:

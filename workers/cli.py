@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         from shared.cli import settings_or_exit, setup_logging
 
         settings = settings_or_exit()
-        setup_logging(settings)
+        setup_logging(settings, service="worker")
         if settings.app.log_level != "DEBUG":
             # arq logs two lines per job run; our own lines say what matters.
             logging.getLogger("arq").setLevel(logging.WARNING)

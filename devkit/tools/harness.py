@@ -41,7 +41,7 @@ from devkit.tools.transcript import (
     describe_update,
 )
 from devkit.tools.updates import UpdateItem, to_items
-from shared.connections import create_redis
+from shared.connections import connect_redis
 from shared.logs import get_logger
 from shared.pipeline import EnqueueResult, EnqueueStatus, Pipeline
 from shared.pipeline import dlq as dead_letters
@@ -175,7 +175,7 @@ class ReplayHarness:
         overrides.update(self._overrides)
         settings = load_settings_with(overrides)
         self.settings = settings
-        self._redis = create_redis(settings.redis.url)
+        self._redis = connect_redis(settings.redis)
         self.pipeline = Pipeline(self._redis, settings)
         await self._start_worker(settings)
 

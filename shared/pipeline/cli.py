@@ -25,7 +25,7 @@ dlq_app = typer.Typer(
 def _run(body: Callable[[Redis, Any], Awaitable[T]]) -> T:
     """Load settings, open Redis, run ``body(redis, scripts)``, close."""
     from shared.cli import settings_or_exit
-    from shared.connections import create_redis
+    from shared.connections import connect_redis
     from shared.pipeline.keys import Keys
     from shared.pipeline.scripts import PipelineScripts, ScriptConfig
     from shared.settings import mask_url
@@ -37,7 +37,7 @@ def _run(body: Callable[[Redis, Any], Awaitable[T]]) -> T:
     )
 
     async def main() -> T:
-        redis = create_redis(settings.redis.url)
+        redis = connect_redis(settings.redis)
         try:
             return await body(redis, scripts)
         finally:

@@ -67,6 +67,9 @@ class Pipeline:
         self.redis = redis
         self.keys = Keys(settings.redis.key_prefix, settings.telegram.bot_id)
         self.scripts = PipelineScripts(self.keys, ScriptConfig.from_settings(settings))
+        # INGEST_REPLICA_ACK: nothing counts as stored until that many replicas have it.
+        self.replicas = settings.ingest.replica_ack
+        self.replica_timeout_ms = max(1, int(settings.ingest.replica_ack_timeout * 1000))
 
     def _result(self, env: Envelope, reply: tuple[str, str, bool]) -> EnqueueResult:
         status = _STATUS[reply[0]]
@@ -80,6 +83,8 @@ class Pipeline:
 
     async def enqueue(self, raw: bytes) -> EnqueueResult:
         """Store one raw update (one round trip). Raises InvalidUpdate before touching Redis."""
+        if self.replicas:
+            return (await self.enqueue_many([raw]))[0]
         env = parse_envelope(raw)
         reply = await self.scripts.ingest(self.redis, env.ordering_key, env.update_id, raw)
         return self._result(env, reply)
@@ -95,7 +100,9 @@ class Pipeline:
             self.scripts.ingest_call(env.ordering_key, env.update_id, raw)
             for env, raw in zip(envs, raws, strict=True)
         ]
-        replies = await run_batch(self.redis, calls)
+        replies = await run_batch(
+            self.redis, calls, replicas=self.replicas, replica_timeout_ms=self.replica_timeout_ms
+        )
         return [self._result(env, parse_ingest(r)) for env, r in zip(envs, replies, strict=True)]
 
     async def ping(self) -> bool:

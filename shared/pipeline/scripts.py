@@ -16,7 +16,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline as RedisPipeline
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisError
 
 from shared.pipeline.keys import Keys
 from shared.settings import Settings
@@ -25,6 +25,7 @@ __all__ = [
     "ARQ_JOB_TTL_MS",
     "LuaScript",
     "PipelineScripts",
+    "ReplicaAckMissing",
     "ScriptConfig",
     "Step",
     "run_batch",
@@ -59,20 +60,36 @@ class LuaScript:
         pipe.evalsha(self.sha, len(keys), *keys, *args)
 
 
+class ReplicaAckMissing(RedisError):
+    """Written on the primary, but fewer replicas than asked confirmed it in time (WAIT)."""
+
+
 async def run_batch(
-    client: Redis, calls: Sequence[tuple[LuaScript, Sequence[str], Sequence[Any]]]
+    client: Redis,
+    calls: Sequence[tuple[LuaScript, Sequence[str], Sequence[Any]]],
+    *,
+    replicas: int = 0,
+    replica_timeout_ms: int = 500,
 ) -> list[Any]:
     """Run many script calls in one round trip (non-transactional pipeline).
 
     Calls that met NOSCRIPT are retried after loading, and only those: each call is atomic on
     its own, and a call that failed with NOSCRIPT did nothing.
+
+    ``replicas`` > 0: each pipeline ends with ``WAIT replicas timeout`` (it must travel on the
+    connection that wrote), and :class:`ReplicaAckMissing` is raised when fewer replicas
+    confirmed the writes: the caller must not acknowledge them.
     """
     if not calls:
         return []
     async with client.pipeline(transaction=False) as pipe:
         for script, keys, args in calls:
             script.queue(pipe, keys, args)
+        if replicas:
+            pipe.wait(replicas, replica_timeout_ms)
         results: list[Any] = await pipe.execute(raise_on_error=False)
+    if replicas:
+        _check_acks(results.pop(), replicas)
     missing = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
     if missing:
         for script in {calls[i][0] for i in missing}:
@@ -81,13 +98,24 @@ async def run_batch(
             for i in missing:
                 script, keys, args = calls[i]
                 script.queue(pipe, keys, args)
+            if replicas:
+                pipe.wait(replicas, replica_timeout_ms)
             retried: list[Any] = await pipe.execute(raise_on_error=False)
+        if replicas:
+            _check_acks(retried.pop(), replicas)
         for i, value in zip(missing, retried, strict=True):
             results[i] = value
     for r in results:
         if isinstance(r, Exception):
             raise r
     return results
+
+
+def _check_acks(reply: Any, wanted: int) -> None:
+    if isinstance(reply, Exception):
+        raise reply
+    if int(reply) < wanted:
+        raise ReplicaAckMissing(f"{reply} of {wanted} replicas confirmed the write")
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,7 @@ async def fake_telegram(
 async def running_poller(
     settings: Settings, owner: str | None = None
 ) -> AsyncIterator[tuple[Poller, asyncio.Task[None], IngestMetrics]]:
-    redis = create_ingest_redis(settings.redis.url, settings.ingest.redis_timeout)
+    redis = create_ingest_redis(settings.redis, settings.ingest.redis_timeout)
     api = bot_api(settings)
     metrics = IngestMetrics()
     poller = Poller(

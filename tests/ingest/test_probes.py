@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
+from devkit.fakes.serve import free_port
 from ingest.app import SERVICE, service_version
-from tests.ingest.conftest import Receiver, metric, update
+from shared.settings import Settings, load_settings
+from tests.ingest.conftest import Receiver, metric, running_receiver, update
 
 
 async def test_health_reports_service_version_and_redis(receiver: Receiver) -> None:
@@ -30,6 +34,22 @@ async def test_ready_while_redis_answers_and_not_while_draining(receiver: Receiv
     receiver.app.draining = True
     response = await receiver.client.get(f"{receiver.url}/ready")
     assert (response.status_code, response.json()["status"]) == (503, "draining")
+
+
+async def test_livez_answers_without_redis_and_while_draining(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Liveness must not depend on Redis: an outage would otherwise restart every receiver.
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    async with running_receiver(load_settings()) as receiver:
+        live = await receiver.client.get(f"{receiver.url}/livez")
+        assert (live.status_code, live.json()) == (200, {"status": "ok"})
+        ready = await receiver.client.get(f"{receiver.url}/ready")
+        assert ready.status_code == 503
+        receiver.app.draining = True
+        assert (await receiver.client.get(f"{receiver.url}/livez")).status_code == 200
+        refused = await receiver.client.post(f"{receiver.url}/livez")
+        assert refused.status_code == 405
 
 
 async def test_metrics_exposition(receiver: Receiver) -> None:

@@ -32,7 +32,7 @@ import socket
 from datetime import datetime
 from typing import Any
 
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings
 from arq.cron import cron
 from arq.worker import Retry, Worker, func
 from redis.asyncio.retry import Retry as RedisRetry
@@ -41,12 +41,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from shared.connections import create_redis, normalize_redis_url, pack_with_hiredis
+from shared.connections import connect_redis, normalize_redis_url, pack_with_hiredis
 from shared.gc_tuning import tune_after_startup
 from shared.logs import get_logger
 from shared.pipeline.keys import DRAIN_FUNCTION, Keys
 from shared.pipeline.scripts import LuaScript, PipelineScripts, ScriptConfig
-from shared.settings import Settings
+from shared.settings import RedisSection, Settings
 from workers.bot.metrics.rollup import rollup_metrics
 from workers.pipeline.drain import DrainConfig, Drainer, HandlerFactory
 from workers.pipeline.housekeeping import purge_keyboard_cache
@@ -88,12 +88,28 @@ def new_worker_id() -> str:
     return f"{host}-{os.getpid()}-{secrets.token_hex(2)}"
 
 
-def redis_settings(url: str) -> RedisSettings:
+def redis_settings(section: RedisSection | str) -> RedisSettings:
+    """arq's connection settings for ``REDIS_URL``, or for the Sentinel primary when
+    ``REDIS_SENTINELS`` is set (the URL then gives database and password)."""
+    url = section if isinstance(section, str) else section.url
     rs = RedisSettings.from_dsn(normalize_redis_url(url))
     rs.conn_retries = 10
     rs.retry = RedisRetry(ExponentialBackoff(cap=1.0, base=0.05), 5)
     rs.retry_on_error = [RedisConnectionError, RedisTimeoutError]
+    if not isinstance(section, str) and section.sentinel_addresses:
+        rs.host = list(section.sentinel_addresses)
+        rs.sentinel = True
+        rs.sentinel_master = section.sentinel_master
     return rs
+
+
+def create_sentinel_pool(section: RedisSection) -> ArqRedis:
+    """The worker's arq pool through Sentinel, made by :func:`shared.connections.connect_redis`:
+    arq's own Sentinel path passes neither the retry policy nor socket timeouts, so a
+    failover would surface as errors in every job instead of one reconnect."""
+    pool = connect_redis(section, socket_timeout=None, retries=5, redis_class=ArqRedis)
+    assert isinstance(pool, ArqRedis)
+    return pool
 
 
 _CLAIM_JOBS = LuaScript("claim_jobs", prelude=False)
@@ -102,8 +118,16 @@ _CLAIM_JOBS = LuaScript("claim_jobs", prelude=False)
 class WakeWorker(Worker):
     """arq Worker woken by the ingest script instead of sleeping ``poll_delay`` between polls."""
 
-    def __init__(self, *args: Any, wake_key: str, workers_key: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        wake_key: str,
+        workers_key: str,
+        redis_section: RedisSection | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.redis_section = redis_section or RedisSection()
         self.wake_key = wake_key
         self.workers_key = workers_key
         self._kick = asyncio.Event()
@@ -182,6 +206,13 @@ class WakeWorker(Worker):
     async def main(self) -> None:
         from arq.connections import create_pool, log_redis_info
 
+        if self._pool is None and self.redis_settings is not None and self.redis_settings.sentinel:
+            pool = create_sentinel_pool(self.redis_section)
+            pool.job_serializer = self.job_serializer
+            pool.job_deserializer = self.job_deserializer
+            pool.default_queue_name = self.queue_name
+            pool.expires_extra_ms = self.expires_extra_ms
+            self._pool = pool
         if self._pool is None:
             self._pool = await create_pool(
                 self.redis_settings,
@@ -324,9 +355,7 @@ def build_worker(
         ctx["broadcast_slice"] = max(1.0, min(15.0, timeout - 5.0))
         # The per-update script steps of all running chats travel together (auto-pipelined);
         # like arq's own client, no per-read timeout (the handler and job timeouts bound it).
-        ctx["drain_redis"] = create_redis(
-            settings.redis.url, socket_timeout=None, autopipeline=True
-        )
+        ctx["drain_redis"] = connect_redis(settings.redis, socket_timeout=None, autopipeline=True)
         ctx["drainer"] = Drainer(
             ctx["drain_redis"],
             scripts,
@@ -416,7 +445,8 @@ def build_worker(
         workers_key=keys.workers,
         queue_name=keys.queue,
         cron_jobs=cron_jobs,
-        redis_settings=redis_settings(settings.redis.url),
+        redis_settings=redis_settings(settings.redis),
+        redis_section=settings.redis,
         burst=burst,
         on_startup=startup,
         on_shutdown=shutdown,

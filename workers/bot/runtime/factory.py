@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.clients import ServiceClients
-from shared.connections import create_redis
+from shared.connections import connect_redis
 from shared.db.engine import create_engine, create_sessionmaker
 from shared.logs import get_logger
 from shared.pipeline.metrics import refresh_queue_gauges
@@ -179,7 +179,7 @@ def _assemble(settings: Settings) -> BotRuntime:
     # asyncio timeout, about half the client-side cost of a command (measured: a GET 60 -> 41 us,
     # a 6-command pipeline 102 -> 72 us). Every update runs under PIPELINE_HANDLER_TIMEOUT, and
     # the calls made outside an update carry their own deadline (OUTSIDE_UPDATE_TIMEOUT).
-    redis = create_redis(settings.redis.url, socket_timeout=None, autopipeline=True)
+    redis = connect_redis(settings.redis, socket_timeout=None, autopipeline=True)
     engine = create_engine(settings.database)
     sessionmaker = create_sessionmaker(engine)
     sessions = SessionStore(
