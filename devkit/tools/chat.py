@@ -7,6 +7,7 @@ workers answer. Lines are read from stdin, so a script can drive it (``printf '/
 Typed lines:
 
     any text, /command      sent to the bot as a message
+    /say TEXT               send TEXT exactly as typed (e.g. a number, or a line like "/as")
     1, 2 …  or /press LABEL press a button by its number, or by (part of) its label;
                             /press Yes|Ha tries each alternative
     /contact [PHONE]        share a contact (your own number by default)
@@ -154,6 +155,17 @@ class ChatSession:
             f"language {person.language_code or '-'})"
         )
 
+    def _who(self) -> str:
+        if self.person is None:
+            return "(nobody yet: /as ROLE)"
+        p = self.person
+        name = " ".join(part for part in (p.first_name, p.last_name) if part)
+        handle = f" @{p.username}" if p.username else ""
+        role = f", {p.role}" if p.role else ""
+        return (
+            f"(you are {name}{handle} [{p.telegram_id}{role}], language {p.language_code or '-'})"
+        )
+
     @property
     def user_id(self) -> int:
         if self.person is None:
@@ -180,7 +192,11 @@ class ChatSession:
         if word == "/?":
             self.out(HELP)
         elif word == "/who":
-            self.out(f"(you are {self.person})")
+            self.out(self._who())
+        elif word == "/say":
+            if not rest:
+                raise ValueError("/say needs the text to send")
+            self._send("text", text=rest)
         elif word == "/as":
             self.become(person_for(rest))
         elif word == "/contact":

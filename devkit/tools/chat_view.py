@@ -28,6 +28,15 @@ class Button:
 
 
 @dataclass
+class _Batch:
+    """What one answer brought: the lines to print, the messages' new buttons."""
+
+    shown: list[tuple[list[str], int | None]] = field(default_factory=list)
+    inline: dict[int, list[Button]] = field(default_factory=dict)
+    keyboard_changed: bool = False
+
+
+@dataclass
 class ChatView:
     out: Callable[[str], None]
     inline: dict[int, list[Button]] = field(default_factory=dict)  # message id → its buttons
@@ -60,74 +69,86 @@ class ChatView:
     def show(
         self, entries: list[dict[str, Any]], flags: dict[str, tuple[bool, bool]] | None = None
     ) -> None:
-        """Print the bot's transcript entries. ``flags``: reply-keyboard label → (requests a
-        contact, requests a location), from the calls that sent those keyboards."""
-        flags = flags or {}
-        new_inline: dict[int, list[Button]] = {}
-        changed = False
+        """Print the bot's transcript entries, each message's inline buttons right under it
+        (numbers then stay where the user reads them). ``flags``: reply-keyboard label →
+        (requests a contact, requests a location), from the calls that sent those keyboards."""
+        batch = _Batch()
         for entry in entries:
-            kind = entry.get("kind")
-            message_id = entry.get("message_id")
-            if kind in ("message", "edit"):
-                who = "bot" if kind == "message" else f"bot edited #{message_id}"
-                self._text(who, entry)
-            elif kind == "delete":
-                self.out(f"(bot deleted message #{message_id})")
-                changed = self.inline.pop(int(message_id or 0), None) is not None or changed
-                continue
-            elif kind == "callback_answer":
-                if entry.get("text"):
-                    alert = (entry.get("data") or {}).get("show_alert")
-                    self.out(f"({'alert' if alert else 'popup'}) {entry['text']}")
-                continue
-            else:
-                continue
-            if isinstance(message_id, int):
-                flat = [b for row in entry.get("buttons") or [] for b in row]
-                buttons = [
+            self._absorb(entry, flags or {}, batch)
+        if batch.inline:
+            self.inline = batch.inline
+        numbers = {(b.message_id, b.index): n for n, b in enumerate(self.numbered(), 1)}
+        last_block = {m: i for i, (_, m) in enumerate(batch.shown) if m in batch.inline}
+        for i, (lines, message_id) in enumerate(batch.shown):
+            for line in lines:
+                self.out(line)
+            if message_id is not None and last_block.get(message_id) == i:
+                self._buttons_line(batch.inline[message_id], numbers)
+        if (batch.keyboard_changed or batch.inline) and self.keyboard:
+            self._keyboard_line(numbers)
+
+    def _absorb(
+        self, entry: dict[str, Any], flags: dict[str, tuple[bool, bool]], batch: _Batch
+    ) -> None:
+        kind = entry.get("kind")
+        message_id = entry.get("message_id")
+        if kind == "delete":
+            batch.shown.append(([f"(bot deleted message #{message_id})"], None))
+            self.inline.pop(int(message_id or 0), None)
+            batch.inline.pop(int(message_id or 0), None)
+            return
+        if kind == "callback_answer":
+            if entry.get("text"):
+                alert = (entry.get("data") or {}).get("show_alert")
+                batch.shown.append(([f"({'alert' if alert else 'popup'}) {entry['text']}"], None))
+            return
+        if kind not in ("message", "edit"):
+            return
+        who = "bot" if kind == "message" else f"bot edited #{message_id}"
+        batch.shown.append((self._text_lines(who, entry), message_id))
+        if isinstance(message_id, int):
+            flat = [b for row in entry.get("buttons") or [] for b in row]
+            self.inline.pop(message_id, None)
+            batch.inline.pop(message_id, None)
+            if flat:
+                batch.inline[message_id] = [
                     Button(str(b.get("text", "")), message_id, i) for i, b in enumerate(flat)
                 ]
-                if kind == "edit" and message_id in self.inline:
-                    self.inline.pop(message_id)
-                    changed = True
-                if buttons:
-                    new_inline[message_id] = buttons
-            rows = entry.get("keyboard") or []
-            if rows:
-                labels = [str(label) for row in rows for label in row]
-                self.keyboard = [
-                    Button(label, None, 0, *flags.get(label, (False, False))) for label in labels
-                ]
-                changed = True
-            markup = (entry.get("data") or {}).get("markup") or {}
-            if markup.get("remove_keyboard") and self.keyboard:
-                self.keyboard = []
-                changed = True
-        if new_inline:
-            self.inline = new_inline
-            changed = True
-        if changed and self.numbered():
-            self.show_buttons()
+        rows = entry.get("keyboard") or []
+        if rows:
+            labels = [str(label) for row in rows for label in row]
+            self.keyboard = [
+                Button(label, None, 0, *flags.get(label, (False, False))) for label in labels
+            ]
+            batch.keyboard_changed = True
+        markup = (entry.get("data") or {}).get("markup") or {}
+        if markup.get("remove_keyboard") and self.keyboard:
+            self.keyboard = []
+            batch.keyboard_changed = True
 
     def show_buttons(self) -> None:
-        buttons = self.numbered()
-        inline = [f"[{n}] {b.label}" for n, b in enumerate(buttons, 1) if b.inline]
-        reply = [
-            f"[{n}] {b.label}" + (" (shares your contact)" if b.request_contact else "")
-            for n, b in enumerate(buttons, 1)
-            if not b.inline
-        ]
-        if inline:
-            self.out("     buttons: " + "  ".join(inline))
-        if reply:
-            self.out("     keyboard: " + "  ".join(reply))
+        numbers = {(b.message_id, b.index): n for n, b in enumerate(self.numbered(), 1)}
+        for message_id in sorted(self.inline):
+            self._buttons_line(self.inline[message_id], numbers)
+        if self.keyboard:
+            self._keyboard_line(numbers)
 
-    def _text(self, who: str, entry: dict[str, Any]) -> None:
+    def _buttons_line(self, buttons: list[Button], numbers: dict[Any, int]) -> None:
+        labels = [f"[{numbers[(b.message_id, b.index)]}] {b.label}" for b in buttons]
+        self.out("     buttons: " + "  ".join(labels))
+
+    def _keyboard_line(self, numbers: dict[Any, int]) -> None:
+        first = len(numbers) - len(self.keyboard) + 1
+        labels = [
+            f"[{n}] {b.label}" + (" (shares your contact)" if b.request_contact else "")
+            for n, b in enumerate(self.keyboard, first)
+        ]
+        self.out("     keyboard: " + "  ".join(labels))
+
+    def _text_lines(self, who: str, entry: dict[str, Any]) -> list[str]:
         text = entry.get("text")
         if text is None:
             text = f"({(entry.get('data') or {}).get('content_type', 'message')})"
         first, *rest = str(text).split("\n")
-        self.out(f"{who}: {first}")
         pad = " " * (len(who) + 2)
-        for line in rest:
-            self.out(pad + line)
+        return [f"{who}: {first}", *(pad + line for line in rest)]

@@ -35,12 +35,16 @@ from shared.clients.breaker import BreakerBoard
 from shared.clients.context import current_request_id
 from shared.clients.errors import (
     CircuitOpen,
+    Gone,
     IdempotencyInProgress,
     RateLimited,
     ServiceBadResponse,
+    ServiceConflict,
     ServiceError,
     ServiceFailure,
+    ServiceForbidden,
     ServiceNotFound,
+    ValidationFailed,
 )
 from shared.clients.mapping import error_body, error_for, retry_after
 from shared.clients.metrics import CALL_DURATION, CALLS, RETRIES
@@ -54,6 +58,8 @@ T = TypeVar("T")
 log = get_logger(__name__)
 
 API_PREFIX = "/api/v1"
+# Answers of the contract that the bot turns into a reply (logged at info, not as failures).
+EXPECTED_ANSWERS = (ServiceNotFound, ServiceConflict, ServiceForbidden, Gone, ValidationFailed)
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9:._-]{1,200}$")
 _REPEATABLE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 _RETRY_STATUSES = frozenset({502, 503, 504})
@@ -330,8 +336,11 @@ class ServiceClient:
     def _log_failure(
         self, op: str, exc: ServiceError, attempts: int, elapsed: float, request_id: str
     ) -> None:
-        log.warning(
-            "service_call_failed",
+        # A service saying "no such user", "invite used", "overlaps your shift" is an answer the
+        # bot turns into a reply: info. A failing or misbehaving service is a warning.
+        expected = isinstance(exc, EXPECTED_ANSWERS)
+        (log.info if expected else log.warning)(
+            "service_call_refused" if expected else "service_call_failed",
             request_id=request_id,
             service=self.service,
             op=op,

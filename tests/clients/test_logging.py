@@ -14,7 +14,13 @@ import structlog
 
 from devkit.fakes import seed
 from devkit.fakes.stack import RunningFakes
-from shared.clients import ServiceClients, ServiceFailure, Unauthorized, request_id_scope
+from shared.clients import (
+    ServiceClients,
+    ServiceFailure,
+    ServiceNotFound,
+    Unauthorized,
+    request_id_scope,
+)
 from shared.logs import configure_logging
 from tests.clients.conftest import SERVICE_KEY
 
@@ -73,8 +79,16 @@ async def test_no_secret_in_any_log_line(
             "applicant", actor_user_id=seed.MANAGER.id, idempotency_key="upd:4242"
         )
         await clients.users.get_invite(invite.token)
+        with pytest.raises(ServiceNotFound):  # a first visit: an answer, not a failure
+            await clients.users.get_by_telegram(987_654_321)
 
     rendered = out.getvalue()
+    refused = [json.loads(line) for line in rendered.splitlines() if "service_call_refused" in line]
+    assert [(r["level"], r["code"], r["status"]) for r in refused] == [
+        ("info", "user_not_found", 404)
+    ]
+    failed = [json.loads(line) for line in rendered.splitlines() if "service_call_failed" in line]
+    assert failed and all(r["level"] == "warning" for r in failed)
     lines = rendered.splitlines() + raw.events
     assert any("service_retry" in line for line in lines)
     assert any("service_call_failed" in line for line in lines)
