@@ -137,7 +137,7 @@ async def _record(
     from redis.exceptions import RedisError
 
     from devkit.tools.recorder import record_key, record_stream
-    from devkit.tools.scrub import Scrubber
+    from devkit.tools.scrub import Scrubber, bot_vocabulary
     from shared.connections import create_redis
 
     stop = asyncio.Event()
@@ -151,7 +151,7 @@ async def _record(
             redis,
             record_key(prefix),
             handle,
-            scrubber=Scrubber() if scrub else None,
+            scrubber=Scrubber(vocabulary=bot_vocabulary()) if scrub else None,
             follow=follow,
             count=count,
             since=since,

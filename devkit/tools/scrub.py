@@ -11,31 +11,56 @@ or pressed-on message, chat member changes …):
   keeps its ``/name`` (its arguments are replaced), so the replay takes the same branches;
 * locations → one fixed point; ``entities`` are cut down to the command's own.
 
-* callback and inline query ids → ``q1``, ``q2`` … (Telegram's may embed the user's id).
+* callback and inline query ids → ``q1``, ``q2`` … (Telegram's may embed the user's id);
+* button labels of keyboards inside an update (the message a button was pressed on) → ``button
+  N``: the bot writes names, "User 555001" and full addresses into them; a Telegram id inside
+  callback data → its stand-in; button URLs → a placeholder;
+* venue titles and addresses → ``address N``.
 
-Kept: update and message ids, dates, callback data, the bot's keyboards, file ids, language codes.
-Free text typed on a reply-keyboard button is replaced like any text, so flows driven by reply
-keyboards take a different branch after scrubbing; commands and inline buttons replay unchanged.
+The bot's own vocabulary is kept (``vocabulary``: every string of its RU/UZ catalogs, see
+:func:`bot_vocabulary`): a text typed on a reply-keyboard button ("Мои заявки") and labels such
+as "Подтвердить" are not personal data, and keeping them makes reply-keyboard flows replay the
+same. Also kept: update and message ids, dates, file ids, language codes.
 """
 
 from __future__ import annotations
 
-import copy
+import re
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["Scrubber"]
+__all__ = ["Scrubber", "bot_vocabulary"]
 
 _NAME_FIELDS = ("first_name", "last_name", "username", "title", "bio", "description")
 _TEXT_FIELDS = ("text", "caption")
 _ID_FIELDS = ("id", "user_id")
 _FIXED_LOCATION = {"latitude": 41.311081, "longitude": 69.240562}
+_PLACE_FIELDS = ("address", "google_place_id", "foursquare_id")
+_NO_LETTERS = re.compile(r"^(?!.*\d{5})[\W\d_]*$")  # "◀", "2/5", "✅"; not a phone or an id
+
+
+def bot_vocabulary(locales: Iterable[str] = ("ru", "uz")) -> frozenset[str]:
+    """Every message and translation of the bot's catalogs: texts the bot itself offers."""
+    from workers.bot.locales import read_catalog
+
+    words: set[str] = set()
+    for locale in locales:
+        for message in read_catalog(locale):
+            for value in (message.id, message.string):
+                for text in value if isinstance(value, tuple) else (value,):
+                    if isinstance(text, str) and text:
+                        words.add(text)
+    return frozenset(words)
 
 
 class Scrubber:
     """Stateful across one file: equal inputs get equal stand-ins."""
 
-    def __init__(self, first_user_id: int = 1_000_001) -> None:
+    def __init__(self, first_user_id: int = 1_000_001, vocabulary: Iterable[str] = ()) -> None:
         self._first = first_user_id
+        self._vocabulary = frozenset(vocabulary)
+        self._labels: dict[str, str] = {}
+        self._places: dict[str, str] = {}
         self._ids: dict[int, int] = {}
         self._texts: dict[str, str] = {}
         self._phones: dict[str, str] = {}
@@ -56,9 +81,56 @@ class Scrubber:
         if value.startswith("/"):
             command, _, args = value.partition(" ")
             return command + (f" {self._text(args)}" if args else "")
+        if value in self._vocabulary:
+            return value
         if value not in self._texts:
             self._texts[value] = f"text {len(self._texts) + 1}"
         return self._texts[value]
+
+    def _label(self, value: str) -> str:
+        if value in self._vocabulary or _NO_LETTERS.match(value):
+            return value
+        if value not in self._labels:
+            self._labels[value] = f"button {len(self._labels) + 1}"
+        return self._labels[value]
+
+    def _place(self, value: str) -> str:
+        if value not in self._places:
+            self._places[value] = f"address {len(self._places) + 1}"
+        return self._places[value]
+
+    def _callback_data(self, value: str) -> str:
+        """Telegram ids the bot put into callback data become their stand-ins (only ids this
+        file has already seen as users or chats: other numbers are the bot's own)."""
+        return re.sub(
+            r"-?\d{5,}",
+            lambda m: str(self.user_id(int(m[0]))) if abs(int(m[0])) in self._ids else m[0],
+            value,
+        )
+
+    def _keyboard(self, markup: dict[str, Any]) -> dict[str, Any]:
+        out = dict(markup)
+        for kind in ("inline_keyboard", "keyboard"):
+            rows = markup.get(kind)
+            if isinstance(rows, list):
+                out[kind] = [
+                    [self._button(b) for b in row] if isinstance(row, list) else row for row in rows
+                ]
+        return out
+
+    def _button(self, button: Any) -> Any:
+        if isinstance(button, str):
+            return self._label(button)
+        if not isinstance(button, dict):
+            return button
+        out = dict(button)
+        if isinstance(button.get("text"), str):
+            out["text"] = self._label(button["text"])
+        if isinstance(button.get("callback_data"), str):
+            out["callback_data"] = self._callback_data(button["callback_data"])
+        if isinstance(button.get("url"), str):
+            out["url"] = "https://example.invalid/"
+        return out
 
     def _opaque(self, value: str) -> str:
         if value not in self._queries:
@@ -84,7 +156,7 @@ class Scrubber:
         if key == "location":
             return {**value, **_FIXED_LOCATION}
         if key == "reply_markup":
-            return copy.deepcopy(value)  # the bot's own keyboards
+            return self._keyboard(value)
         person = _is_person(value)
         out: dict[str, Any] = {}
         for name, inner in value.items():
@@ -113,6 +185,12 @@ class Scrubber:
             return f"Contact {name.split('_')[0]}"
         if name == "vcard" and isinstance(value, str):
             return ""
+        if name in _PLACE_FIELDS and isinstance(value, str):
+            return self._place(value)
+        if name == "title" and "address" in parent and isinstance(value, str):
+            return self._place(value)  # a venue's name
+        if name == "data" and isinstance(value, str) and "chat_instance" in parent:
+            return self._callback_data(value)  # a pressed button's callback data
         return self._walk(value, name)
 
     def _name(self, field: str, parent: dict[str, Any]) -> str:

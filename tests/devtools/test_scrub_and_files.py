@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from devkit.tools.compare import transcript_diff
-from devkit.tools.scrub import Scrubber
+from devkit.tools.scrub import Scrubber, bot_vocabulary
 from devkit.tools.transcript import Inbound, Note, Outbound, Transcript, describe_update
 from devkit.tools.updates import UpdateFileError, dump_line, load_updates, to_items
 
@@ -172,3 +172,84 @@ def test_diff_is_empty_on_a_match_and_unified_otherwise() -> None:
     assert transcript_diff("a\nb\n", "a\nb") == ""
     diff = transcript_diff("a\nb\n", "a\nc\n", "saved.txt")
     assert diff.splitlines() == ["--- saved.txt", "+++ actual", "@@ -1,2 +1,2 @@", " a", "-b", "+c"]
+
+
+def test_scrub_reaches_button_labels_venues_and_keeps_the_bots_vocabulary() -> None:
+    person = {"id": 555_001, "is_bot": False, "first_name": "Aziz", "username": "aziz_k"}
+    chat = {"id": 555_001, "type": "private", "first_name": "Aziz"}
+    bot_card = {
+        "message_id": 7,
+        "date": 1700000000,
+        "chat": chat,
+        "from": {"id": 42, "is_bot": True, "first_name": "Gateway"},
+        "text": "Aziz Karimov, +998901112233, Olmazor-1, дом 5, кв. 12",
+        "reply_markup": {
+            "inline_keyboard": [
+                [
+                    {"text": "User 555001", "callback_data": "usr:555001:edit"},
+                    {"text": "Olmazor-1, дом 5, кв. 12", "callback_data": "apt:12"},
+                ],
+                [
+                    {"text": "Подтвердить", "callback_data": "ok"},
+                    {"text": "◀", "callback_data": "pg:1"},
+                    {"text": "+998901112233", "callback_data": "ph"},
+                    {"text": "site", "url": "https://example.org/u/555001"},
+                ],
+            ]
+        },
+    }
+    scrubber = Scrubber(vocabulary=bot_vocabulary())
+    press = scrubber.update(
+        {
+            "update_id": 1,
+            "callback_query": {
+                "id": "9911",
+                "from": person,
+                "message": bot_card,
+                "chat_instance": "-77",
+                "data": "usr:555001:edit",
+            },
+        }
+    )
+    typed = scrubber.update(
+        {
+            "update_id": 2,
+            "message": {
+                "message_id": 8,
+                "date": 1700000001,
+                "from": person,
+                "chat": chat,
+                "text": "Мои заявки",
+            },
+        }
+    )
+    venue = scrubber.update(
+        {
+            "update_id": 3,
+            "message": {
+                "message_id": 9,
+                "date": 1700000002,
+                "from": person,
+                "chat": chat,
+                "caption": "my kitchen",
+                "venue": {
+                    "location": {"latitude": 41.3, "longitude": 69.2},
+                    "title": "Aziz's flat",
+                    "address": "Olmazor-1, дом 5, кв. 12",
+                },
+            },
+        }
+    )
+    text = json.dumps([press, typed, venue], ensure_ascii=False)
+    for personal in ("Aziz", "Karimov", "aziz_k", "555001", "Olmazor", "998901112233", "kitchen"):
+        assert personal not in text, personal
+    rows = press["callback_query"]["message"]["reply_markup"]["inline_keyboard"]
+    labels = [b["text"] for row in rows for b in row]
+    assert labels == ["button 1", "button 2", "Подтвердить", "◀", "button 3", "button 4"]
+    stand_in = press["callback_query"]["from"]["id"]
+    assert rows[0][0]["callback_data"] == f"usr:{stand_in}:edit"  # same mapping as the sender
+    assert press["callback_query"]["data"] == f"usr:{stand_in}:edit"
+    assert rows[0][1]["callback_data"] == "apt:12"  # the bot's own numbers stay
+    assert typed["message"]["text"] == "Мои заявки"  # a menu label replays the same branch
+    place = venue["message"]["venue"]
+    assert {place["title"], place["address"]} == {"address 1", "address 2"}
