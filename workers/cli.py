@@ -14,8 +14,16 @@ import typer
 if TYPE_CHECKING:
     from shared.settings import Settings
     from workers.pipeline.drain import HandlerFactory
+    from workers.pipeline.queue import WakeWorker
 
-__all__ = ["DEFAULT_HANDLER", "load_handler_factory", "new_event_loop", "register", "run_worker"]
+__all__ = [
+    "DEFAULT_HANDLER",
+    "assemble_worker",
+    "load_handler_factory",
+    "new_event_loop",
+    "register",
+    "run_worker",
+]
 
 DEFAULT_HANDLER = "workers.bot.runtime:create_handler"
 
@@ -82,10 +90,18 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
-def run_worker(settings: Settings, factory: HandlerFactory, *, burst: bool = False) -> None:
-    """Build the worker on a fresh uvloop loop and run it until it is told to stop."""
+def assemble_worker(settings: Settings, factory: HandlerFactory, **options: Any) -> WakeWorker:
+    """The pipeline's worker with the bot's own jobs (hourly clean-ups, broadcast senders): the one
+    place the queue side and the bot meet (``options`` go to
+    :func:`workers.pipeline.queue.build_worker`)."""
+    from workers.bot.jobs import BOT_JOBS
     from workers.pipeline.queue import build_worker
 
+    return build_worker(settings, factory, jobs=BOT_JOBS, **options)
+
+
+def run_worker(settings: Settings, factory: HandlerFactory, *, burst: bool = False) -> None:
+    """Build the worker on a fresh uvloop loop and run it until it is told to stop."""
     # arq's Worker takes the current event loop when it is constructed.
     asyncio.set_event_loop(new_event_loop())
-    build_worker(settings, factory, burst=burst).run()
+    assemble_worker(settings, factory, burst=burst).run()

@@ -96,15 +96,14 @@ def serve_worker(loop: str) -> None:
     import logging
 
     from shared.cli import settings_or_exit, setup_logging
-    from workers.cli import new_event_loop
-    from workers.pipeline.queue import build_worker
+    from workers.cli import assemble_worker, new_event_loop
 
     settings = settings_or_exit()
     setup_logging(settings)
     logging.getLogger("arq").setLevel(logging.WARNING)
     # arq's Worker takes the current event loop at construction.
     asyncio.set_event_loop(new_event_loop() if loop == "uvloop" else asyncio.new_event_loop())
-    worker = build_worker(settings, create_bench_handler)
+    worker = assemble_worker(settings, create_bench_handler)
     profile_to = os.environ.get("BENCH_PROFILE")
     if not profile_to:
         worker.run()

@@ -180,7 +180,7 @@ class ReplayHarness:
         await self._start_worker(settings)
 
     async def _start_worker(self, settings: Settings) -> None:
-        from workers.pipeline.queue import build_worker
+        from workers.cli import assemble_worker
 
         factory = self._factory
         if factory is None:
@@ -188,7 +188,7 @@ class ReplayHarness:
 
             factory = load_handler_factory(DEFAULT_HANDLER)
         wrapped = self._wrap_factory(factory, settings)
-        self._worker = build_worker(
+        self._worker = assemble_worker(
             settings, wrapped, handle_signals=False, worker_id=f"replay-{secrets.token_hex(3)}"
         )
         self._worker_task = asyncio.create_task(self._worker.async_run())

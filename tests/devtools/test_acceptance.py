@@ -34,9 +34,9 @@ def _handles_create_request() -> bool:
     """Whether a feature router registered in the runtime handles /create_request."""
     from aiogram.filters import Command
 
-    from workers.bot.runtime.routers import load_routers
+    from workers.bot.runtime.routers import feature_routers
 
-    todo = list(load_routers())
+    todo = feature_routers()
     while todo:
         router = todo.pop()
         todo.extend(router.sub_routers)
@@ -57,7 +57,7 @@ def _handles_create_request() -> bool:
 pytestmark = pytest.mark.skipif(
     not _handles_create_request(),
     reason="no feature router handling /create_request is registered in "
-    "workers.bot.runtime.routers.FEATURE_ROUTERS yet (the bot's features land separately)",
+    "workers.bot.runtime.routers yet (the bot's features land separately)",
 )
 
 

@@ -18,7 +18,7 @@ from tests.features.requests.support import (
 from tests.replay_plugin import Replay
 from workers.bot.core import texts as runtime_texts
 from workers.bot.core.ui import texts as ui_texts
-from workers.bot.features.acceptance import texts
+from workers.bot.features.requests.acceptance import texts
 
 
 async def test_accepting_with_a_rating_in_uzbek(replay: Replay) -> None:

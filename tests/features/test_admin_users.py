@@ -51,8 +51,8 @@ async def test_pending_first_then_approve_a_resident(replay: Replay, language: s
 
     card = await replay.press(user, "Jasur Aliyev")
     assert "+99890" in card.text and "@jasur_a" in card.text
-    assert tx(texts.LINK_PENDING, language) in card.text
-    assert tx(texts.LINK_REJECTED, language) in card.text
+    assert tx(ui_texts.LINK_PENDING, language) in card.text
+    assert tx(ui_texts.LINK_REJECTED, language) in card.text
     turn = await replay.press(user, tx(texts.BTN_APPROVE, language))
     assert toasts(turn) == [tx(texts.USER_APPROVED, language)]
     assert world.users[PENDING_RESIDENT.id].status == "approved"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
+from workers.bot.core.phone import normalize_contact_phone, normalize_typed_phone
 from workers.bot.features.onboarding.invites import consume_key, parse_invite
 from workers.bot.features.onboarding.limits import JoinLimiter
-from workers.bot.features.onboarding.phone import normalize_contact_phone, normalize_typed_phone
 
 
 @pytest.mark.parametrize(

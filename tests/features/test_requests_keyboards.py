@@ -7,7 +7,7 @@ import pytest
 from aiogram.filters.callback_data import CallbackData
 
 from workers.bot.core.ui import LABELS
-from workers.bot.features.acceptance.keyboards import AcceptListCb, RatingCb, ReturnCb
+from workers.bot.features.requests.acceptance.keyboards import AcceptListCb, RatingCb, ReturnCb
 from workers.bot.features.requests.keyboards import Back, CardCb, CreateCb, ListCb
 
 LONGEST_CATEGORY = max(LABELS["category"], key=len)

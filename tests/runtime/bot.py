@@ -12,8 +12,8 @@ from aiogram.utils.i18n import gettext as _
 
 from shared.clients import ServiceClients
 from shared.errors import NotFound, ServiceUnavailable
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.texts import COMMAND_DISABLED
-from workers.bot.middlewares.auth import AuthContext
 
 # Chats whose next /flaky fails transiently (a test arms it); shared by the test and the router.
 FLAKY: dict[int, int] = {}

@@ -222,14 +222,14 @@ async def test_each_scrape_reads_the_queue_lag_gauges(
 async def test_the_rollup_is_an_arq_cron_of_the_worker(make_runtime: RuntimeFactory) -> None:
     from workers.bot.metrics.rollup import rollup_metrics
     from workers.bot.runtime import RUNTIME_CTX_KEY
-    from workers.pipeline.queue import build_worker
+    from workers.cli import assemble_worker
 
     runtime = await make_runtime()
 
     async def factory(ctx):  # never called: the worker is only built
         raise AssertionError
 
-    worker = build_worker(runtime.settings, factory)
+    worker = assemble_worker(runtime.settings, factory)
     crons = {job.name: job for job in worker.cron_jobs}
     name = f"{runtime.settings.redis.key_prefix}:metrics-rollup:{runtime.settings.telegram.bot_id}"
     assert crons[name].coroutine is rollup_metrics
@@ -248,16 +248,16 @@ async def test_expired_inline_keyboards_are_purged_by_an_hourly_cron(
 
     from shared.db.models import InlineKeyboardCache
     from workers.bot.core.ui.kbcache import KeyboardCache
+    from workers.bot.jobs import purge_keyboard_cache
     from workers.bot.runtime import RUNTIME_CTX_KEY
-    from workers.pipeline.housekeeping import purge_keyboard_cache
-    from workers.pipeline.queue import build_worker
+    from workers.cli import assemble_worker
 
     runtime = await make_runtime()
 
     async def factory(ctx):  # never called: the worker is only built
         raise AssertionError
 
-    worker = build_worker(runtime.settings, factory)
+    worker = assemble_worker(runtime.settings, factory)
     crons = {job.name: job for job in worker.cron_jobs}
     prefix, bot_id = runtime.settings.redis.key_prefix, runtime.settings.telegram.bot_id
     job = crons[f"{prefix}:keyboard-cache-purge:{bot_id}"]

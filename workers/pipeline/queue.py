@@ -29,8 +29,9 @@ import os
 import secrets
 import signal
 import socket
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from arq.connections import ArqRedis, RedisSettings
 from arq.cron import cron
@@ -47,12 +48,14 @@ from shared.logs import get_logger
 from shared.pipeline.keys import DRAIN_FUNCTION, Keys
 from shared.pipeline.scripts import LuaScript, PipelineScripts, ScriptConfig
 from shared.settings import RedisSection, Settings
-from workers.bot.metrics.rollup import rollup_metrics
 from workers.pipeline.drain import DrainConfig, Drainer, HandlerFactory
-from workers.pipeline.housekeeping import purge_keyboard_cache
 from workers.pipeline.reaper import Reaper
 
+if TYPE_CHECKING:
+    from arq.typing import WorkerCoroutine
+
 __all__ = [
+    "HandlerJobs",
     "WakeWorker",
     "build_worker",
     "job_deserializer",
@@ -281,46 +284,38 @@ async def drain(ctx: dict[str, Any], ck: str, epoch: str) -> None:
         raise Retry(defer=max(defer, 0.001))
 
 
-BROADCAST_SEND = "broadcast_send"
+Job = Callable[..., Awaitable[Any]]
 
 
-def _broadcast_job_id(ctx: dict[str, Any], broadcast_id: int, run_id: str) -> str:
-    keys: Keys = ctx["keys"]
-    return f"{keys.prefix}:bc:{keys.bot_id}:{broadcast_id}:{run_id}"
+class HandlerJobs(Protocol):
+    """The jobs the handler's side runs next to ``drain`` (the bot's: ``workers.bot.jobs``),
+    handed over by ``workers.cli`` so that this side never imports the bot. Each coroutine is
+    given arq's ``ctx`` first; ``ctx["keys"]``, ``ctx["stopping"]`` and ``ctx["job_timeout"]``
+    are set before the handler factory runs."""
+
+    @property
+    def hourly(self) -> Sequence[tuple[str, Job, int]]:
+        """``(name, coroutine, minute)``: once an hour at that minute, by one worker."""
+        ...
+
+    @property
+    def every_second(self) -> Sequence[tuple[str, Job]]:
+        """``(name, coroutine)``: every second (and at start-up), by one worker at a time."""
+        ...
+
+    @property
+    def functions(self) -> Sequence[tuple[str, Job, int]]:
+        """``(name, coroutine, max_tries)``: jobs the handler's side enqueues by name."""
+        ...
+
+    async def close(self, ctx: dict[str, Any]) -> None:
+        """At shutdown, before the handler's own shutdown."""
+        ...
 
 
-async def _enqueue_sender(ctx: dict[str, Any], broadcast_id: int, run_id: str) -> None:
-    pool = ctx["redis"]
-    await pool.enqueue_job(
-        BROADCAST_SEND, broadcast_id, run_id, _job_id=_broadcast_job_id(ctx, broadcast_id, run_id)
-    )
-
-
-async def broadcast_send(ctx: dict[str, Any], broadcast_id: int, run_id: str) -> None:
-    """One broadcast sender (workers.bot.core.broadcast.delivery); it hands over to a fresh job
-    when its slice ends, so no job outlives arq's timeout."""
-    if int(ctx.get("job_try") or 1) > 1:
-        # arq re-running a job whose worker died: the broadcast check has replaced that sender.
-        return
-    from workers.bot.core.broadcast.delivery import run_sender
-
-    successor = await run_sender(
-        ctx,
-        int(broadcast_id),
-        str(run_id),
-        stopping=ctx["stopping"],
-        slice_seconds=ctx["broadcast_slice"],
-    )
-    if successor is not None:
-        await _enqueue_sender(ctx, int(broadcast_id), successor)
-
-
-async def broadcast_check(ctx: dict[str, Any]) -> None:
-    """Cron, every second: keep BROADCAST_RUNNERS live senders on each unfinished broadcast."""
-    from workers.bot.core.broadcast.delivery import senders_to_start
-
-    for broadcast_id, run_id in await senders_to_start(ctx):
-        await _enqueue_sender(ctx, broadcast_id, run_id)
+def _coroutine(job: Job) -> WorkerCoroutine:
+    # arq's protocol also names ``__qualname__`` and extra arguments; a plain coroutine has both.
+    return cast("WorkerCoroutine", job)
 
 
 async def reap(ctx: dict[str, Any]) -> None:
@@ -332,12 +327,14 @@ def build_worker(
     settings: Settings,
     handler_factory: HandlerFactory,
     *,
+    jobs: HandlerJobs | None = None,
     burst: bool = False,
     worker_id: str | None = None,
     handle_signals: bool = True,
 ) -> WakeWorker:
     """A configured worker; ``worker.run()`` blocks until SIGTERM/SIGINT (or, in burst mode,
-    until the queue is empty)."""
+    until the queue is empty). ``jobs``: the handler side's own jobs (scheduled ones only when
+    not in burst mode)."""
     keys = Keys(settings.redis.key_prefix, settings.telegram.bot_id)
     scripts = PipelineScripts(keys, ScriptConfig.from_settings(settings))
     wid = worker_id or new_worker_id()
@@ -352,7 +349,7 @@ def build_worker(
         ctx["worker_id"] = wid
         ctx["keys"] = keys
         ctx["stopping"] = lambda: not holder["worker"].allow_pick_jobs
-        ctx["broadcast_slice"] = max(1.0, min(15.0, timeout - 5.0))
+        ctx["job_timeout"] = timeout
         # The per-update script steps of all running chats travel together (auto-pipelined);
         # like arq's own client, no per-read timeout (the handler and job timeouts bound it).
         ctx["drain_redis"] = connect_redis(settings.redis, socket_timeout=None, autopipeline=True)
@@ -369,9 +366,8 @@ def build_worker(
         log.info("worker_started", worker_id=wid, queue=keys.queue, burst=burst)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
-        from workers.bot.core.broadcast.delivery import close_sender_env
-
-        await close_sender_env(ctx)
+        if jobs is not None:
+            await jobs.close(ctx)
         stop = ctx.get("handler_shutdown")
         if stop is not None:
             await stop()
@@ -393,54 +389,43 @@ def build_worker(
                 max_tries=1,
             )
         )
-        # Hourly bot_metrics rollup and pruning (a no-op when the bot runtime is not in ctx).
-        # The drain timeout keeps arq's in-progress TTL short; keep_result stops a second run.
-        cron_jobs.append(
+    if not burst and jobs is not None:
+        # The handler side's scheduled jobs: one worker of the bot id runs each slot (arq's cron
+        # lock); the drain timeout keeps arq's in-progress TTL short, keep_result stops a rerun.
+        cron_jobs.extend(
             cron(
-                rollup_metrics,
-                name=f"{keys.prefix}:metrics-rollup:{keys.bot_id}",
-                minute=7,
+                _coroutine(coroutine),
+                name=f"{keys.prefix}:{name}:{keys.bot_id}",
+                minute=minute,
                 second=0,
                 timeout=timeout,
                 keep_result=3600,
                 max_tries=1,
             )
+            for name, coroutine, minute in jobs.hourly
         )
-        # Broadcast senders: started (and replaced when they die) within about a second.
-        cron_jobs.append(
+        cron_jobs.extend(
             cron(
-                broadcast_check,
-                name=f"{keys.prefix}:broadcast-check:{keys.bot_id}",
+                _coroutine(coroutine),
+                name=f"{keys.prefix}:{name}:{keys.bot_id}",
                 second=set(range(60)),
                 run_at_startup=True,
                 timeout=timeout,
                 keep_result=2,
                 max_tries=1,
             )
+            for name, coroutine in jobs.every_second
         )
-        # Expired inline keyboards, hourly at :37 (one worker runs each slot, as above).
-        cron_jobs.append(
-            cron(
-                purge_keyboard_cache,
-                name=f"{keys.prefix}:keyboard-cache-purge:{keys.bot_id}",
-                minute=37,
-                second=0,
-                timeout=timeout,
-                keep_result=3600,
-                max_tries=1,
-            )
+    functions = [
+        func(drain, name=DRAIN_FUNCTION, keep_result=0, timeout=timeout, max_tries=DRAIN_MAX_TRIES)
+    ]
+    if jobs is not None:
+        functions.extend(
+            func(_coroutine(coroutine), name=name, keep_result=0, timeout=timeout, max_tries=tries)
+            for name, coroutine, tries in jobs.functions
         )
     worker = WakeWorker(
-        functions=[
-            func(
-                drain,
-                name=DRAIN_FUNCTION,
-                keep_result=0,
-                timeout=timeout,
-                max_tries=DRAIN_MAX_TRIES,
-            ),
-            func(broadcast_send, name=BROADCAST_SEND, keep_result=0, timeout=timeout, max_tries=2),
-        ],
+        functions=functions,
         wake_key=keys.wake,
         workers_key=keys.workers,
         queue_name=keys.queue,

@@ -17,11 +17,11 @@ from aiogram import BaseMiddleware, Bot, Router
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from workers.bot.core.access import refusal
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.catalog import CommandSpec
 from workers.bot.core.context import UpdateContext
 from workers.bot.core.ui.i18n import tr
-from workers.bot.middlewares.access import refusal
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["EXECUTOR", "STAFF", "RoleGate", "install_gate"]
 

@@ -8,7 +8,7 @@ table. The window covers at least the last 24 hours, so an hourly run never miss
 raw rows are only pruned after ``WORKER_METRICS_RETENTION_DAYS`` (at least 3), long after
 they were rolled up.
 
-:func:`rollup_metrics` is the arq cron entry point (registered in ``workers.pipeline.queue``), run
+:func:`rollup_metrics` is the arq cron entry point (listed in ``workers.bot.jobs``), run
 hourly; it finds the session factory in the worker context that
 :func:`workers.bot.runtime.create_handler`
 filled.

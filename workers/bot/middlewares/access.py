@@ -25,19 +25,13 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import I18n
 
 from shared.logs import get_logger
-from workers.bot.core.catalog import CommandCatalog, CommandSpec
+from workers.bot.core.access import refusal
+from workers.bot.core.auth import AuthContext
+from workers.bot.core.catalog import CommandCatalog
 from workers.bot.core.context import UpdateContext
-from workers.bot.core.texts import (
-    ACCESS_BLOCKED,
-    AWAITING_APPROVAL,
-    COMMAND_DISABLED,
-    NOT_REGISTERED,
-    ROLE_REFUSED,
-)
-from workers.bot.middlewares.auth import AuthContext
 from workers.bot.telegram.commands import CommandMenus
 
-__all__ = ["AccessMiddleware", "command_of", "refusal"]
+__all__ = ["AccessMiddleware", "command_of"]
 
 log = get_logger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -53,25 +47,6 @@ def command_of(event: TelegramObject, data: dict[str, Any]) -> str | None:
     if isinstance(event, Message) and event.text and event.text.startswith("/"):
         name = event.text[1:].split(maxsplit=1)[0].split("@", 1)[0] if len(event.text) > 1 else ""
         return name.lower() or None
-    return None
-
-
-def refusal(spec: CommandSpec | None, auth: AuthContext | None) -> str | None:
-    """The text to refuse with, or ``None`` when the user may go on."""
-    status = auth.status if auth is not None else "unregistered"
-    if status == "blocked" and (spec is None or spec.access != "anyone"):
-        return ACCESS_BLOCKED
-    if spec is None or spec.access == "anyone":
-        return None
-    if not spec.is_enabled:
-        return COMMAND_DISABLED
-    if status == "unregistered":
-        return NOT_REGISTERED
-    if spec.access == "approved":
-        if status != "approved":
-            return AWAITING_APPROVAL
-        if not spec.allows_role(auth.active_role if auth else None):
-            return ROLE_REFUSED
     return None
 
 

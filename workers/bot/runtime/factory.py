@@ -30,7 +30,7 @@ from shared.logs import get_logger
 from shared.pipeline.metrics import refresh_queue_gauges
 from shared.settings import Settings
 from workers.bot import middlewares
-from workers.bot.core.broadcast.delivery import refresh_broadcast_gauges
+from workers.bot.core.auth import ProfileCache
 from workers.bot.core.broadcast.store import BroadcastStore
 from workers.bot.core.catalog import CommandCatalog
 from workers.bot.core.fsm import PrefetchingRedisStorage
@@ -39,11 +39,12 @@ from workers.bot.locales import create_i18n
 from workers.bot.metrics.buffer import MetricsRecorder
 from workers.bot.metrics.server import MetricsServer
 from workers.bot.middlewares.access import AccessMiddleware
-from workers.bot.middlewares.auth import AuthMiddleware, ProfileCache
+from workers.bot.middlewares.auth import AuthMiddleware
 from workers.bot.middlewares.i18n import I18nMiddleware, LocaleResolver
 from workers.bot.middlewares.ratelimit import RateLimitMiddleware, UserRateLimiter
+from workers.bot.runtime.broadcast import refresh_broadcast_gauges
 from workers.bot.runtime.prefetch import Prefetcher
-from workers.bot.runtime.routers import load_routers, release_router
+from workers.bot.runtime.routers import feature_routers, release_router
 from workers.bot.sessions import SessionStore
 from workers.bot.telegram.commands import CommandMenus
 from workers.bot.telegram.json_session import JsonSession
@@ -148,13 +149,12 @@ async def build_runtime(
     publish_commands: bool = True,
 ) -> BotRuntime:
     """Everything one worker process needs; ``routers`` defaults to the feature routers."""
-    # Imported before any connection opens, so a broken feature module fails fast and clean.
-    feature_routers = load_routers() if routers is None else list(routers)
+    chosen = feature_routers() if routers is None else list(routers)
     # aiogram logs every update at INFO; the runtime writes its own line with more in it.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     runtime = _assemble(settings)
     try:
-        _wire_dispatcher(runtime, feature_routers)
+        _wire_dispatcher(runtime, chosen)
         runtime.sessions.writer.start()
         runtime.metrics.writer.start()
         port = settings.worker.metrics_port if metrics_port is None else metrics_port

@@ -25,8 +25,8 @@ from aiogram.types import Update
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
+from workers.bot.core.auth import ProfileCache
 from workers.bot.core.fsm import PrefetchingRedisStorage
-from workers.bot.middlewares.auth import ProfileCache
 from workers.bot.middlewares.ratelimit import UserRateLimiter, limited_event
 from workers.bot.sessions import SessionStore
 

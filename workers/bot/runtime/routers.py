@@ -1,6 +1,6 @@
-"""Where feature routers plug in: one ``"module:attribute"`` line each, in priority order.
+"""Where feature routers plug in: one import each, listed in priority order.
 
-Routers are imported when the worker starts, so a broken feature module fails start-up loudly
+The routers are imported with the runtime, so a broken feature module fails start-up loudly
 rather than at the first update. The runtime's middlewares (logging, rate limit, i18n, auth,
 access) apply to every router listed here; handlers receive ``auth``, ``i18n``, ``locale``,
 ``sessions``, ``clients``, ``state`` (FSM) and ``update_context`` by name.
@@ -8,37 +8,25 @@ access) apply to every router listed here; handlers receive ``auth``, ``i18n``, 
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterable
-from typing import Final
-
 from aiogram import Router
 
-__all__ = ["FEATURE_ROUTERS", "load_routers", "release_router"]
+from workers.bot.features.admin.router import router as admin
+from workers.bot.features.broadcast.router import router as broadcast
+from workers.bot.features.common.router import router as common
+from workers.bot.features.executor.router import router as executor
+from workers.bot.features.fallback.router import router as fallback
+from workers.bot.features.onboarding.router import router as onboarding
+from workers.bot.features.requests.acceptance.router import router as acceptance
+from workers.bot.features.requests.router import router as requests
+from workers.bot.features.shifts.router import router as shifts
 
-FEATURE_ROUTERS: Final[tuple[str, ...]] = (
-    # "workers.handlers.start:router",
-    "workers.bot.features.common.router:router",
-    "workers.bot.features.broadcast.router:router",
-    "workers.bot.features.onboarding.router:router",
-    "workers.bot.features.requests.router:router",
-    "workers.bot.features.acceptance.router:router",
-    "workers.bot.features.executor.router:router",
-    "workers.bot.features.shifts.router:router",
-    "workers.bot.features.admin.router:router",
-    "workers.bot.features.fallback.router:router",
-)
+__all__ = ["feature_routers", "release_router"]
 
 
-def load_routers(paths: Iterable[str] = FEATURE_ROUTERS) -> list[Router]:
-    routers: list[Router] = []
-    for path in paths:
-        module_name, _, attribute = path.partition(":")
-        router = getattr(importlib.import_module(module_name), attribute or "router")
-        if not isinstance(router, Router):
-            raise TypeError(f"{path} is not an aiogram Router")
-        routers.append(router)
-    return routers
+def feature_routers() -> list[Router]:
+    """The features' routers in the order the dispatcher tries them: ``common`` first, so /cancel
+    and the maintenance gate come before any flow's state handlers; ``fallback`` last."""
+    return [common, broadcast, onboarding, requests, acceptance, executor, shifts, admin, fallback]
 
 
 def release_router(router: Router) -> Router:

@@ -65,6 +65,7 @@ Texts of the toolkit itself are in :mod:`workers.bot.core.ui.texts` (``OUTDATED`
 
 from __future__ import annotations
 
+from workers.bot.core.ui.address import address_text, link_status
 from workers.bot.core.ui.dates import (
     TASHKENT,
     fmt_date,
@@ -145,6 +146,7 @@ __all__ = [
     "NoopCB",
     "PageCB",
     "SupportSource",
+    "address_text",
     "answer_query",
     "answer_stale",
     "apology",
@@ -164,6 +166,7 @@ __all__ = [
     "is_query_too_old",
     "is_transient",
     "label",
+    "link_status",
     "load_menu_state",
     "local_now",
     "local_today",

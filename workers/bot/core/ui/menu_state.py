@@ -14,10 +14,10 @@ from aiogram.types import Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from shared.clients import ServiceClients
 from shared.errors import GatewayError
 from shared.logs import get_logger
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.ui import texts
 from workers.bot.core.ui.i18n import tr
 from workers.bot.core.ui.menu import MenuState, build_main_menu
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["load_menu_state", "main_menu", "send_main_menu"]
 

@@ -31,6 +31,16 @@ BTN_CANCEL: Final = N_("Отмена")
 
 MENU: Final = N_("Главное меню")
 
+# An address line: "Olmazor-1, Navoiy 12, кв. 45".
+ADDRESS_APARTMENT: Final = N_("кв. {number}")
+
+# An apartment link's state, in the profile, the manager's user card and onboarding.
+LINK_PENDING: Final = N_("на проверке")
+LINK_APPROVED: Final = N_("подтверждена")
+LINK_REJECTED: Final = N_("отклонена")
+LINK_STATUS: Final = {"pending": LINK_PENDING, "approved": LINK_APPROVED, "rejected": LINK_REJECTED}
+PROFILE_SPECIALIZATIONS: Final = N_("Специализации: {specializations}")
+
 # Pager and stale buttons.
 PAGE_OF: Final = N_("{page} из {pages}")
 OUTDATED: Final = N_("Эта кнопка устарела.")

@@ -18,13 +18,13 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
 from shared.clients.models import Summary
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.replies import answer, report_failure
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import AnalyticsCB, btn, markup
-from workers.bot.features.executor.replies import answer, report_failure
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["DEFAULT_DAYS", "PERIODS", "render_summary", "router"]
 

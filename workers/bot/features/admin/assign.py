@@ -17,8 +17,10 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict, ServiceError
 from shared.clients.models import Request
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.replies import answer, report_failure
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.admin import render_requests as render
 from workers.bot.features.admin import texts
@@ -30,8 +32,6 @@ from workers.bot.features.admin.keyboards import (
     ManagerActionCB,
 )
 from workers.bot.features.admin.request_cards import card_view, show_current_card
-from workers.bot.features.executor.replies import answer, report_failure
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["CATEGORY_GROUP", "router"]
 

@@ -8,6 +8,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.clients.models import Page, Request, User
 from workers.bot.core import ui
+from workers.bot.core.ui import address_text
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import (
     SPEC_ORDER,
@@ -22,7 +23,6 @@ from workers.bot.features.admin.keyboards import (
     btn,
     markup,
 )
-from workers.bot.features.executor.render import address_text
 
 __all__ = [
     "PAGE_SIZE",

@@ -45,11 +45,6 @@ _STATUS_FILTERS: Final = (
     ("blocked", texts.BTN_FILTER_BLOCKED),
     (None, texts.BTN_FILTER_ALL),
 )
-_LINK_STATUS: Final = {
-    "pending": texts.LINK_PENDING,
-    "approved": texts.LINK_APPROVED,
-    "rejected": texts.LINK_REJECTED,
-}
 
 
 def _mark(current: bool, text: str) -> str:
@@ -132,7 +127,7 @@ def _link_line(link: UserAddress) -> str:
             ui.tr(texts.APARTMENT, number=link.apartment_number),
         ]
     )
-    status = ui.tr(_LINK_STATUS.get(link.status, texts.LINK_PENDING))
+    status = ui.link_status(link.status)
     return ui.tr(texts.LINK_LINE, address=ui.safe(address, 150), status=status)
 
 

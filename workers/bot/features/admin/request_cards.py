@@ -16,9 +16,9 @@ from shared.clients.errors import ServiceError
 from shared.clients.models import Request, User
 from workers.bot.core import ui
 from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.replies import report_failure
 from workers.bot.features.admin import render_requests as render
 from workers.bot.features.admin import texts
-from workers.bot.features.executor.replies import report_failure
 
 __all__ = ["card_view", "show_current_card", "updated_text"]
 

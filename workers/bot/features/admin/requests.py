@@ -20,8 +20,10 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
 from shared.clients.models import Page, Request, RequestStatus
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.replies import answer, new_draft_id, report_failure, say
 from workers.bot.features.admin import render_requests as render
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import (
@@ -32,8 +34,6 @@ from workers.bot.features.admin.keyboards import (
 )
 from workers.bot.features.admin.request_cards import card_view, show_current_card
 from workers.bot.features.admin.states import ManagerComment
-from workers.bot.features.executor.replies import answer, new_draft_id, report_failure, say
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 

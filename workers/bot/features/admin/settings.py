@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import (
     MAINTENANCE_MESSAGE_LIMIT,
     SUPPORT_CONTACT_LIMIT,
@@ -28,12 +29,11 @@ from workers.bot.core.gateway_settings import (
     SettingChange,
     SettingName,
 )
+from workers.bot.core.replies import answer, say
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import SettingsCB, btn, markup
 from workers.bot.features.admin.render_requests import person_name
 from workers.bot.features.admin.states import SettingsEdit
-from workers.bot.features.executor.replies import answer, say
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router", "settings_view"]
 

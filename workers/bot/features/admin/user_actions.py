@@ -21,9 +21,11 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict, ServiceError
 from shared.clients.models import Role, User, UserAddress, UserStatus
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.context import UpdateContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.replies import answer, report_failure
 from workers.bot.features.admin import render_users as render
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import (
@@ -39,8 +41,6 @@ from workers.bot.features.admin.keyboards import (
     UserCardCB,
     from_mask,
 )
-from workers.bot.features.executor.replies import answer, report_failure
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 

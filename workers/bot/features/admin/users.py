@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clients import ServiceClients
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
+from workers.bot.core.replies import answer, say
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.admin import render_users as render
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import ListView, SearchCB, UsersCB
 from workers.bot.features.admin.states import UserSearch
-from workers.bot.features.executor.replies import answer, say
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["PAGE_SIZE", "SEARCH_LIMIT", "router", "users_view"]
 

@@ -22,6 +22,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from shared.clients import ServiceClients
 from shared.settings import Settings
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.broadcast.message import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
@@ -35,7 +36,6 @@ from workers.bot.core.gate import STAFF, install_gate
 from workers.bot.features.broadcast import texts
 from workers.bot.features.broadcast.audience import Audience, audience_label, recipients
 from workers.bot.features.broadcast.states import BroadcastCompose
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["BroadcastAudienceCB", "BroadcastConfirmCB", "router"]
 

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from shared.clients import ServiceClients
 from shared.logs import get_logger
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.texts import ACCESS_BLOCKED, AWAITING_APPROVAL
 from workers.bot.core.ui import (
     BUTTON_COMMANDS,
@@ -23,7 +24,6 @@ from workers.bot.core.ui import (
 )
 from workers.bot.features.common import render, texts
 from workers.bot.features.common.keyboards import RoleCB, role_keyboard
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 

@@ -12,7 +12,9 @@ from aiogram.types import CallbackQuery, Chat, Message, User
 from aiogram.utils.i18n import I18n
 
 from shared.clients import ServiceClients
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.context import UpdateContext
+from workers.bot.core.onboarding import onboarding_reply
 from workers.bot.core.ui import (
     MenuButton,
     answer_query,
@@ -25,9 +27,7 @@ from workers.bot.core.ui import (
 )
 from workers.bot.features.common import render, texts
 from workers.bot.features.common.keyboards import LangCB, language_keyboard
-from workers.bot.features.onboarding.progress import onboarding_reply
 from workers.bot.locales import LOCALES
-from workers.bot.middlewares.auth import AuthContext
 from workers.bot.middlewares.i18n import set_locale
 from workers.bot.sessions import SessionStore
 

@@ -16,9 +16,9 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import GatewaySettings, GatewaySettingsStore
 from workers.bot.core.ui import truncate
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["ALERT_LIMIT", "MaintenanceOn", "maintenance_text"]
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from shared.clients.models.users import User, UserAddress
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.catalog import CommandSpec
 from workers.bot.core.ui import (
+    link_status,
     role_groups,
     role_label,
     safe,
@@ -14,16 +16,10 @@ from workers.bot.core.ui import (
     tr,
     user_status_label,
 )
+from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.common import texts
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["help_text", "menu_caption", "profile_text", "switch_targets", "visible_commands"]
-
-_LINK_TEXTS = {
-    "pending": texts.LINK_PENDING,
-    "approved": texts.LINK_APPROVED,
-    "rejected": texts.LINK_REJECTED,
-}
 
 
 def visible_commands(specs: Iterable[CommandSpec], auth: AuthContext) -> list[CommandSpec]:
@@ -105,7 +101,7 @@ def profile_text(user: User, links: list[UserAddress], locale: str | None = None
         lines.append(tr(texts.PROFILE_ACTIVE_ROLE, locale, role=safe(active)))
     if user.specializations:
         names = ", ".join(specialization_label(s, locale) for s in user.specializations)
-        lines.append(tr(texts.PROFILE_SPECIALIZATIONS, locale, specializations=safe(names)))
+        lines.append(tr(ui_texts.PROFILE_SPECIALIZATIONS, locale, specializations=safe(names)))
     if links:
         lines.append(tr(texts.PROFILE_APARTMENTS, locale))
         lines.extend(
@@ -115,7 +111,7 @@ def profile_text(user: User, links: list[UserAddress], locale: str | None = None
                 yard=safe(link.yard_name, 64),
                 building=safe(link.building_address, 128),
                 number=safe(link.apartment_number, 16),
-                status=tr(_LINK_TEXTS.get(link.status, texts.LINK_PENDING), locale),
+                status=link_status(link.status, locale),
             )
             for link in links[:20]
         )

@@ -15,8 +15,10 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import I18n
 
 from shared.clients import ServiceClients
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.catalog import CommandCatalog
 from workers.bot.core.gateway_settings import GatewaySettings, GatewaySettingsStore
+from workers.bot.core.onboarding import onboarding_reply
 from workers.bot.core.texts import ACCESS_BLOCKED, AWAITING_APPROVAL
 from workers.bot.core.ui import (
     MenuButton,
@@ -29,8 +31,6 @@ from workers.bot.core.ui import (
 )
 from workers.bot.features.common import account, language, render, texts
 from workers.bot.features.common.maintenance import MaintenanceOn, alert_text, maintenance_text
-from workers.bot.features.onboarding.progress import onboarding_reply
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 

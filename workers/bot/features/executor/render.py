@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from shared.clients.models import AddressRef, Page, Request
+from shared.clients.models import Page, Request
 from workers.bot.core import ui
 from workers.bot.features.executor import texts
 from workers.bot.features.executor.keyboards import (
@@ -21,7 +21,6 @@ __all__ = [
     "DESCRIPTION_LIMIT",
     "PAGE_SIZE",
     "active_list",
-    "address_text",
     "card",
     "list_line",
     "pool_list",
@@ -29,14 +28,6 @@ __all__ = [
 
 PAGE_SIZE = 5
 DESCRIPTION_LIMIT = 1500
-
-
-def address_text(address: AddressRef) -> str:
-    """ "Olmazor-1, Navoiy 12, кв. 45" (escaped)."""
-    parts = [address.yard_name, address.building_address]
-    if address.apartment_number:
-        parts.append(ui.tr(texts.ADDRESS_APARTMENT, number=address.apartment_number))
-    return ui.safe(", ".join(p for p in parts if p), 300)
 
 
 def list_line(request: Request) -> str:
@@ -98,7 +89,7 @@ def card(request: Request, page: int = 1) -> tuple[str, InlineKeyboardMarkup]:
         status=ui.status_label(request.status),
         category=ui.category_label(request.category),
         urgency=ui.urgency_label(request.urgency),
-        address=address_text(request.address),
+        address=ui.address_text(request.address),
         created=ui.fmt_datetime(request.created_at),
         description=ui.safe(request.description, DESCRIPTION_LIMIT),
     )

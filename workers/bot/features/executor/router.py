@@ -16,14 +16,14 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict, ServiceError, ValidationFailed
 from shared.clients.models import Page, Request
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR, install_gate
 from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.replies import answer, report_failure
+from workers.bot.core.shift_check import has_active_shift
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.executor import render, texts, work
 from workers.bot.features.executor.keyboards import ActionCB, CardCB, ClaimCB, ListCB, PoolCB
-from workers.bot.features.executor.replies import answer, report_failure
-from workers.bot.features.executor.shift_check import has_active_shift
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 

@@ -51,4 +51,3 @@ MEDIA_LIMIT: Final = N_("Можно прикрепить не больше {limi
 MEDIA_EXPECTED: Final = N_("Отправьте фото или видео, или нажмите «Готово».")
 BTN_FINISH: Final = N_("Готово")
 COMPLETED: Final = N_("Заявка № {number} выполнена. Менеджер проверит работу.")
-ADDRESS_APARTMENT: Final = N_("кв. {number}")

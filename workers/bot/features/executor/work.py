@@ -21,13 +21,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR
 from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.replies import answer, new_draft_id, say, support_contact
 from workers.bot.features.executor import texts
 from workers.bot.features.executor.keyboards import ActionCB, FinishCB, button, markup
-from workers.bot.features.executor.replies import answer, new_draft_id, say, support_contact
 from workers.bot.features.executor.states import CompleteFlow, PurchaseFlow
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["TEXT_LIMIT", "begin", "router"]
 

@@ -18,10 +18,10 @@ from aiogram.types import CallbackQuery, Message
 from prometheus_client import Counter
 
 from shared.logs import get_logger
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.texts import ACCESS_BLOCKED, NOT_REGISTERED
 from workers.bot.core.ui import answer_stale, tr
 from workers.bot.features.fallback import texts
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["STALE_CALLBACKS", "router"]
 

@@ -8,30 +8,29 @@ from aiogram.types import CallbackQuery, Message
 
 from shared.clients import ServiceClients, ServiceConflict
 from shared.logs import get_logger
+from workers.bot.core.auth import AuthContext
+from workers.bot.core.onboarding import BTN_SELECT_APARTMENT
 from workers.bot.core.ui import (
     answer_query,
     answer_stale,
     edit_or_send,
+    link_status,
     safe,
     text_button,
     tr,
 )
-from workers.bot.features.common.texts import LINK_APPROVED, LINK_PENDING, LINK_REJECTED
 from workers.bot.features.onboarding import picker, texts
 from workers.bot.features.onboarding.keyboards import ApCB
 from workers.bot.features.onboarding.replies import after_apartment, refusal
 from workers.bot.features.onboarding.states import OWN_STATES
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 
 log = get_logger(__name__)
 router = Router(name="onboarding.apartment")
 
-_LINK_TEXTS = {"pending": LINK_PENDING, "approved": LINK_APPROVED, "rejected": LINK_REJECTED}
 
-
-@router.message(text_button(texts.BTN_SELECT_APARTMENT), OWN_STATES, flags={"command": "menu"})
+@router.message(text_button(BTN_SELECT_APARTMENT), OWN_STATES, flags={"command": "menu"})
 async def select_apartment(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients, locale: str
 ) -> None:
@@ -89,8 +88,8 @@ async def _confirm_apartment(
             auth.user.id, at.apt, idempotency_key=f"apt:{auth.user.id}:{at.apt}"
         )
     except ServiceConflict as exc:
-        status = _LINK_TEXTS.get(exc.current_status or "", LINK_PENDING)
-        await edit_or_send(query, tr(texts.APARTMENT_EXISTS, locale, status=tr(status, locale)))
+        status = link_status(exc.current_status, locale)
+        await edit_or_send(query, tr(texts.APARTMENT_EXISTS, locale, status=status))
         return
     log.info("apartment_requested", user_id=auth.user_id, apartment_id=at.apt)
     done = tr(

@@ -16,7 +16,7 @@ from aiogram.types import User as TelegramUser
 from shared.clients import ServiceClients, ServiceConflict
 from shared.clients.models.users import User
 from shared.logs import get_logger
-from workers.bot.middlewares.auth import AuthContext
+from workers.bot.core.auth import AuthContext
 
 __all__ = ["consume_key", "ensure_user", "parse_invite"]
 

@@ -16,10 +16,9 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
 )
 
+from workers.bot.core.onboarding import ApCB, missing_keyboard
 from workers.bot.core.ui import pager_row, tr, truncate
 from workers.bot.features.onboarding import texts
 
@@ -45,16 +44,6 @@ class WhoCB(CallbackData, prefix="ob"):
     who: str
 
 
-class ApCB(CallbackData, prefix="ap"):
-    a: str
-    y: int = 0
-    b: int = 0
-    p: int = 1
-    yp: int = 1
-    bp: int = 1
-    apt: int = 0
-
-
 def who_keyboard(locale: str | None = None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -68,19 +57,6 @@ def who_keyboard(locale: str | None = None) -> InlineKeyboardMarkup:
             ]
         ]
     )
-
-
-def missing_keyboard(
-    phone: bool, apartment: bool, locale: str | None = None
-) -> ReplyKeyboardMarkup:
-    """Only the missing items: share/type the phone, select the apartment."""
-    rows: list[list[KeyboardButton]] = []
-    if phone:
-        rows.append([KeyboardButton(text=tr(texts.BTN_SHARE_PHONE, locale), request_contact=True)])
-        rows.append([KeyboardButton(text=tr(texts.BTN_TYPE_PHONE, locale))])
-    if apartment:
-        rows.append([KeyboardButton(text=tr(texts.BTN_SELECT_APARTMENT, locale))])
-    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 
 def _grid(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:

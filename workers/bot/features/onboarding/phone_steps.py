@@ -8,12 +8,13 @@ from aiogram.types import Message
 
 from shared.clients import ServiceClients, ValidationFailed
 from shared.logs import get_logger
+from workers.bot.core.auth import AuthContext
+from workers.bot.core.onboarding import BTN_TYPE_PHONE
+from workers.bot.core.phone import normalize_contact_phone, normalize_typed_phone
 from workers.bot.core.ui import cancel_keyboard, safe, text_button, tr
 from workers.bot.features.onboarding import texts
-from workers.bot.features.onboarding.phone import normalize_contact_phone, normalize_typed_phone
 from workers.bot.features.onboarding.replies import next_step, refusal
 from workers.bot.features.onboarding.states import OWN_STATES, Onboarding
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 
@@ -66,7 +67,7 @@ async def _save_phone(
     )
 
 
-@router.message(text_button(texts.BTN_TYPE_PHONE), OWN_STATES, flags={"command": "menu"})
+@router.message(text_button(BTN_TYPE_PHONE), OWN_STATES, flags={"command": "menu"})
 async def type_phone(message: Message, state: FSMContext, auth: AuthContext, locale: str) -> None:
     refused = refusal(auth)
     if refused is not None:

@@ -6,12 +6,12 @@ from aiogram.types import Message, ReplyKeyboardRemove
 
 from shared.clients import ServiceClients
 from shared.logs import get_logger
+from workers.bot.core.auth import AuthContext
+from workers.bot.core.onboarding import missing_items, prompt_for
 from workers.bot.core.texts import ACCESS_BLOCKED, NOT_REGISTERED
 from workers.bot.core.ui import main_menu, safe, tr
 from workers.bot.features.onboarding import texts
 from workers.bot.features.onboarding.keyboards import who_keyboard
-from workers.bot.features.onboarding.progress import missing_items, prompt_for
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["after_apartment", "greet", "next_step", "refusal"]
 

@@ -20,6 +20,8 @@ from redis.asyncio import Redis
 from shared.clients import Gone, ServiceClients, ServiceNotFound
 from shared.logs import get_logger
 from shared.settings import Settings
+from workers.bot.core.auth import AuthContext
+from workers.bot.core.onboarding import missing_items, prompt_for
 from workers.bot.core.texts import ACCESS_BLOCKED
 from workers.bot.core.ui import (
     answer_query,
@@ -32,15 +34,13 @@ from workers.bot.core.ui import (
     specialization_label,
     tr,
 )
-from workers.bot.features.common.texts import PROFILE_SPECIALIZATIONS
+from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.onboarding import apartment_steps, phone_steps, texts
 from workers.bot.features.onboarding.invites import consume_key, ensure_user, parse_invite
 from workers.bot.features.onboarding.keyboards import WhoCB
 from workers.bot.features.onboarding.limits import JoinLimiter
-from workers.bot.features.onboarding.progress import missing_items, prompt_for
 from workers.bot.features.onboarding.replies import greet, next_step
 from workers.bot.features.onboarding.states import Onboarding
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 
@@ -119,7 +119,7 @@ async def _join(
     lines = [tr(texts.JOINED, locale, role=safe(role_label(joined.role, locale)))]
     if joined.role == "executor" and joined.specializations:
         names = ", ".join(specialization_label(s, locale) for s in joined.specializations)
-        lines.append(tr(PROFILE_SPECIALIZATIONS, locale, specializations=safe(names)))
+        lines.append(tr(ui_texts.PROFILE_SPECIALIZATIONS, locale, specializations=safe(names)))
     await next_step(message, auth, clients, locale, "\n".join(lines))
     return True
 

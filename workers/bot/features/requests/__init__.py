@@ -8,4 +8,6 @@ msgids; Uzbek in ``requests.po``), :mod:`.drafts` (the typed FSM data of the cre
 handlers: :mod:`.create_entry` (preconditions and their fixes), :mod:`.create_steps`,
 :mod:`.create_confirm` (summary, Edit, duplicate-safe Confirm), :mod:`.listing`,
 :mod:`.card` (card, Cancel, Reply) and :mod:`.status_lookup`, gathered by :mod:`.router`.
+:mod:`.acceptance` is the applicant's Accept (rating) and Return of an executed request, with a
+router of its own.
 """

@@ -1,5 +1,5 @@
 """The request card (R5) and the applicant's own actions on it: Cancel (``new``) and Reply
-(``clarification`` → R12). Accept and Return belong to :mod:`workers.bot.features.acceptance`.
+(``clarification`` → R12). Accept and Return belong to :mod:`.acceptance`.
 
 An action button carries the ``status_version`` its card showed. Before acting, the request is
 read again (one quick R5, so the answer to the button can still be the "outdated" alert): a
@@ -17,6 +17,7 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict, ServiceError
 from shared.logs import get_logger
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.requests import texts
@@ -28,7 +29,6 @@ from workers.bot.features.requests.render_create import button, markup
 from workers.bot.features.requests.replies import answer, answer_stale
 from workers.bot.features.requests.states import ReplyClarification
 from workers.bot.features.requests.support import chat_of, support_contact
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["VIEW_FLAGS", "actionable", "router", "show_card"]
 

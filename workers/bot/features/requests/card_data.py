@@ -14,8 +14,8 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError, ServiceNotFound
 from shared.clients.models.requests import Request
 from shared.logs import get_logger
+from workers.bot.core.auth import AuthContext
 from workers.bot.features.requests.render_card import CardView
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["STAFF_ROLES", "load_card", "viewer_id"]
 

@@ -18,6 +18,7 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
 from shared.logs import get_logger
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.create_steps import FLAGS, checked_draft, show_step
@@ -27,7 +28,6 @@ from workers.bot.features.requests.render_create import edit_markup, summary_tex
 from workers.bot.features.requests.replies import answer, answer_stale
 from workers.bot.features.requests.states import CreateRequest
 from workers.bot.features.requests.support import chat_of, support_contact
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 

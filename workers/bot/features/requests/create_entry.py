@@ -23,15 +23,15 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
 from shared.logs import get_logger
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
+from workers.bot.core.phone import normalize_contact_phone, normalize_typed_phone
 from workers.bot.core.ui import texts as ui_texts
-from workers.bot.features.onboarding.phone import normalize_contact_phone, normalize_typed_phone
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.create_steps import FLAGS, show_step
 from workers.bot.features.requests.drafts import new_draft
 from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.fixes import address_fix
 from workers.bot.features.requests.states import CreateRequest
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["begin", "router"]
 

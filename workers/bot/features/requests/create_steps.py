@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.addresses import find_address
 from workers.bot.features.requests.drafts import Draft, load_draft, save_draft
@@ -38,7 +39,6 @@ from workers.bot.features.requests.render_create import (
 from workers.bot.features.requests.replies import answer, answer_stale
 from workers.bot.features.requests.states import CreateRequest
 from workers.bot.features.requests.support import draft_or_lost, flow_lost
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["FLAGS", "checked_draft", "router", "show_step"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardMarkup
 
 from workers.bot.core import ui
-from workers.bot.features.onboarding.keyboards import ApCB
+from workers.bot.core.onboarding import ApCB
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.render_create import button, markup
 

@@ -12,6 +12,7 @@ from shared.clients import ServiceClients
 from shared.clients.models.common import Page
 from shared.clients.models.requests import Request
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.features.requests.keyboards import ListCb
 from workers.bot.features.requests.render_list import (
     GROUPS,
@@ -21,7 +22,6 @@ from workers.bot.features.requests.render_list import (
     list_text,
 )
 from workers.bot.features.requests.replies import answer, answer_stale
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["list_view", "router"]
 

@@ -15,8 +15,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.clients.models.requests import Request
 from workers.bot.core import ui
-from workers.bot.features.acceptance.keyboards import AcceptListCb
 from workers.bot.features.requests import texts
+from workers.bot.features.requests.acceptance.keyboards import AcceptListCb
 from workers.bot.features.requests.addresses import address_label
 from workers.bot.features.requests.keyboards import Back, CardAct, CardCb
 from workers.bot.features.requests.render_create import button, markup

@@ -16,13 +16,13 @@ from aiogram.types import Message
 
 from shared.clients import ServiceClients
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.card import VIEW_FLAGS, show_card
 from workers.bot.features.requests.card_data import load_card
 from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import Back
 from workers.bot.features.requests.states import StatusLookup
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["NUMBER_RE", "router"]
 

@@ -12,9 +12,9 @@ from aiogram.types import CallbackQuery, Message
 from shared.clients import ServiceClients
 from shared.logs import get_logger
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.features.requests import texts
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["chat_of", "draft_or_lost", "flow_lost", "support_contact"]
 

@@ -1,7 +1,7 @@
 """Texts of the requests feature (Russian msgids; Uzbek in ``requests.po``).
 
-Texts marked "also used by acceptance" are shared with :mod:`workers.bot.features.acceptance`,
-which collects media and free text the same way.
+Texts marked "also used by acceptance" are shared with :mod:`.acceptance`, which collects media
+and free text the same way.
 """
 
 from __future__ import annotations

@@ -17,11 +17,12 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError, ValidationFailed
 from shared.clients.models import Shift, ShiftStatus
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR, install_gate
 from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.replies import answer, report_failure, say
+from workers.bot.core.shift_check import active_shifts
 from workers.bot.core.ui import texts as ui_texts
-from workers.bot.features.executor.replies import answer, report_failure, say
-from workers.bot.features.executor.shift_check import active_shifts
 from workers.bot.features.shifts import render, schedule, take, texts
 from workers.bot.features.shifts.keyboards import (
     EndAskCB,
@@ -31,7 +32,6 @@ from workers.bot.features.shifts.keyboards import (
     ShiftCB,
     StartCB,
 )
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 

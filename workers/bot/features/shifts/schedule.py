@@ -16,11 +16,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from shared.clients import ServiceClients
 from shared.clients.models import Shift
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
+from workers.bot.core.replies import answer
 from workers.bot.core.ui import texts as ui_texts
-from workers.bot.features.executor.replies import answer
 from workers.bot.features.shifts import render, texts
 from workers.bot.features.shifts.keyboards import WeekCB
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["monday_of", "router"]
 

@@ -18,13 +18,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict, ServiceError
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR
 from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.replies import answer, report_failure
 from workers.bot.core.ui import texts as ui_texts
-from workers.bot.features.executor.replies import answer, report_failure
 from workers.bot.features.shifts import render, texts
 from workers.bot.features.shifts.keyboards import AvailableCB, PickCB, TakeCB
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["PAGE_SIZE", "router"]
 

@@ -1,4 +1,6 @@
-"""How far a pending user got: what is still missing, and the keyboard offering only that.
+"""How far a pending user got, shared by onboarding and the common commands: what is still
+missing, the prompt and the reply keyboard offering only that, and the apartment picker's
+callback (``ap:…``, opened from onboarding and from /create_request when no address is linked).
 
 A resident needs a phone and an apartment link (pending or approved; a rejected one does not
 count). Staff who joined by invite need only the phone: they have no apartment to link. The
@@ -9,17 +11,65 @@ always gets back the keyboard of their missing steps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
-from aiogram.types import ReplyKeyboardMarkup
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
 
 from shared.clients import ServiceClients
 from shared.clients.models.users import User
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.ui import tr
-from workers.bot.features.onboarding import texts
-from workers.bot.features.onboarding.keyboards import missing_keyboard
-from workers.bot.middlewares.auth import AuthContext
+from workers.bot.locales import N_
 
-__all__ = ["Missing", "OnboardingPrompt", "missing_items", "needs_apartment", "onboarding_reply"]
+__all__ = [
+    "BTN_SELECT_APARTMENT",
+    "BTN_SHARE_PHONE",
+    "BTN_TYPE_PHONE",
+    "NEED_APARTMENT",
+    "NEED_BOTH",
+    "NEED_PHONE",
+    "ApCB",
+    "Missing",
+    "OnboardingPrompt",
+    "missing_items",
+    "missing_keyboard",
+    "needs_apartment",
+    "onboarding_reply",
+    "prompt_for",
+]
+
+NEED_BOTH: Final = N_(
+    "Чтобы завершить регистрацию, укажите номер телефона и выберите свою квартиру."
+)
+NEED_PHONE: Final = N_("Чтобы завершить регистрацию, укажите номер телефона.")
+NEED_APARTMENT: Final = N_("Чтобы завершить регистрацию, выберите свою квартиру.")
+BTN_SHARE_PHONE: Final = N_("Отправить мой номер")
+BTN_TYPE_PHONE: Final = N_("Ввести номер вручную")
+BTN_SELECT_APARTMENT: Final = N_("Выбрать квартиру")
+
+
+class ApCB(CallbackData, prefix="ap"):
+    a: str
+    y: int = 0
+    b: int = 0
+    p: int = 1
+    yp: int = 1
+    bp: int = 1
+    apt: int = 0
+
+
+def missing_keyboard(
+    phone: bool, apartment: bool, locale: str | None = None
+) -> ReplyKeyboardMarkup:
+    """Only the missing items: share/type the phone, select the apartment."""
+    rows: list[list[KeyboardButton]] = []
+    if phone:
+        rows.append([KeyboardButton(text=tr(BTN_SHARE_PHONE, locale), request_contact=True)])
+        rows.append([KeyboardButton(text=tr(BTN_TYPE_PHONE, locale))])
+    if apartment:
+        rows.append([KeyboardButton(text=tr(BTN_SELECT_APARTMENT, locale))])
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +109,11 @@ async def missing_items(user: User, clients: ServiceClients) -> Missing:
 
 def prompt_for(missing: Missing, locale: str | None = None) -> OnboardingPrompt:
     if missing.phone and missing.apartment:
-        text = texts.NEED_BOTH
+        text = NEED_BOTH
     elif missing.phone:
-        text = texts.NEED_PHONE
+        text = NEED_PHONE
     else:
-        text = texts.NEED_APARTMENT
+        text = NEED_APARTMENT
     return OnboardingPrompt(
         tr(text, locale), missing_keyboard(missing.phone, missing.apartment, locale)
     )

@@ -1,8 +1,8 @@
 """Sender jobs: every worker helps deliver unfinished broadcasts, at the shared pace.
 
-Wiring (``workers.pipeline.queue``, the only arq import): an arq cron job runs
+Wiring (``workers.bot.jobs``, run by the arq wiring in ``workers.pipeline.queue``): a cron job runs
 :func:`senders_to_start` every second on one worker; for each unfinished broadcast it tops the live
-senders up to ``BROADCAST_RUNNERS`` and the queue module enqueues a ``broadcast_send`` job per
+senders up to ``BROADCAST_RUNNERS`` and ``workers.bot.jobs`` enqueues a ``broadcast_send`` job per
 new sender, which runs :func:`run_sender` on whichever worker picks it.
 
 A sender registers itself in ``<prefix>:bc:<bot>:<id>:runners`` (sender id → expiry ms, renewed

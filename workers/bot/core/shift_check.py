@@ -6,8 +6,8 @@ import datetime as dt
 
 from shared.clients import ServiceClients
 from shared.clients.models import Shift
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.ui import local_today
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["active_shifts", "has_active_shift"]
 

@@ -18,18 +18,20 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict, ServiceError
 from shared.logs import get_logger
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.ui import texts as ui_texts
-from workers.bot.features.acceptance import texts
-from workers.bot.features.acceptance.drafts import (
+from workers.bot.features.requests import texts as request_texts
+from workers.bot.features.requests.acceptance import texts
+from workers.bot.features.requests.acceptance.drafts import (
     ReturnDraft,
     load_return,
     new_return,
     save_return,
 )
-from workers.bot.features.acceptance.keyboards import ReturnCb
-from workers.bot.features.acceptance.listing import FLAGS
-from workers.bot.features.acceptance.render import (
+from workers.bot.features.requests.acceptance.keyboards import ReturnCb
+from workers.bot.features.requests.acceptance.listing import FLAGS
+from workers.bot.features.requests.acceptance.render import (
     REASON_MAX,
     REASON_MIN,
     media_done_markup,
@@ -38,8 +40,7 @@ from workers.bot.features.acceptance.render import (
     summary_markup,
     summary_text,
 )
-from workers.bot.features.acceptance.states import ReturnFlow
-from workers.bot.features.requests import texts as request_texts
+from workers.bot.features.requests.acceptance.states import ReturnFlow
 from workers.bot.features.requests.card import actionable, show_card
 from workers.bot.features.requests.card_data import load_card
 from workers.bot.features.requests.filters import FlowInput
@@ -47,7 +48,6 @@ from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.media import collect_media, media_expected
 from workers.bot.features.requests.replies import answer, answer_stale
 from workers.bot.features.requests.support import chat_of, draft_or_lost, support_contact
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from workers.bot.core.gate import install_gate
-from workers.bot.features.acceptance import listing, rating, return_flow
+from workers.bot.features.requests.acceptance import listing, rating, return_flow
 
 __all__ = ["router"]
 

@@ -1,4 +1,4 @@
-"""Answers shared by the staff features (executor, shifts, admin).
+"""Answers the staff features share (executor, shifts, admin).
 
 - :func:`answer` answers a callback query at most once per update and survives a retry: when the
   pipeline runs the update again after a transient failure, the first attempt may already have

@@ -8,10 +8,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
 from workers.bot.core import ui
-from workers.bot.features.acceptance.keyboards import AcceptListCb
-from workers.bot.features.acceptance.render import PAGE_SIZE, list_markup, list_text
+from workers.bot.core.auth import AuthContext
+from workers.bot.features.requests.acceptance.keyboards import AcceptListCb
+from workers.bot.features.requests.acceptance.render import PAGE_SIZE, list_markup, list_text
 from workers.bot.features.requests.replies import answer
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["FLAGS", "acceptance_view", "router"]
 

@@ -12,18 +12,18 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict, ServiceError
 from shared.logs import get_logger
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.ui import texts as ui_texts
-from workers.bot.features.acceptance import texts
-from workers.bot.features.acceptance.keyboards import RatingCb
-from workers.bot.features.acceptance.listing import FLAGS
-from workers.bot.features.acceptance.render import rating_markup
+from workers.bot.features.requests.acceptance import texts
+from workers.bot.features.requests.acceptance.keyboards import RatingCb
+from workers.bot.features.requests.acceptance.listing import FLAGS
+from workers.bot.features.requests.acceptance.render import rating_markup
 from workers.bot.features.requests.card import actionable, show_card
 from workers.bot.features.requests.card_data import load_card
 from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.render_card import stars
 from workers.bot.features.requests.support import chat_of, support_contact
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["router"]
 

@@ -9,10 +9,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from shared.clients.models.common import Page
 from shared.clients.models.requests import Request
 from workers.bot.core import ui
-from workers.bot.features.acceptance import texts
-from workers.bot.features.acceptance.drafts import ReturnDraft
-from workers.bot.features.acceptance.keyboards import AcceptListCb, RatingCb, ReturnCb
 from workers.bot.features.requests import texts as request_texts
+from workers.bot.features.requests.acceptance import texts
+from workers.bot.features.requests.acceptance.drafts import ReturnDraft
+from workers.bot.features.requests.acceptance.keyboards import AcceptListCb, RatingCb, ReturnCb
 from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.media import MAX_MEDIA
 from workers.bot.features.requests.render_create import button, markup
