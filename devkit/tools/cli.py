@@ -7,9 +7,12 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 __all__ = ["register"]
 
@@ -120,14 +123,11 @@ def record(
 
     settings = settings_or_exit()
     _quiet_logging(verbose)
-    asyncio.run(
-        _record(settings.redis.url, settings.redis.key_prefix, out, scrub, follow, count, since)
-    )
+    asyncio.run(_record(settings, out, scrub, follow, count, since))
 
 
 async def _record(
-    url: str,
-    prefix: str,
+    settings: Settings,
     out: Path,
     scrub: bool,
     follow: bool,
@@ -136,26 +136,29 @@ async def _record(
 ) -> None:
     from redis.exceptions import RedisError
 
-    from devkit.tools.recorder import record_key, record_stream
+    from devkit.tools.recorder import record_key, record_stream, role_profiles
     from devkit.tools.scrub import Scrubber, bot_vocabulary
+    from shared.clients import ServiceClients
     from shared.connections import create_redis
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    redis = create_redis(url)
+    redis = create_redis(settings.redis.url)
+    clients = ServiceClients.create(settings, redis) if scrub else None
     handle = sys.stdout if str(out) == "-" else out.open("w", encoding="utf-8")
     try:
         stats = await record_stream(
             redis,
-            record_key(prefix),
+            record_key(settings.redis.key_prefix),
             handle,
             scrubber=Scrubber(vocabulary=bot_vocabulary()) if scrub else None,
             follow=follow,
             count=count,
             since=since,
             stop=stop,
+            profiles=role_profiles(clients) if clients is not None else None,
         )
     except RedisError as exc:
         _err(f"record: Redis error ({type(exc).__name__})")
@@ -163,6 +166,8 @@ async def _record(
     finally:
         if handle is not sys.stdout:
             handle.close()
+        if clients is not None:
+            await clients.aclose()
         await redis.aclose()
     where = "stdout" if str(out) == "-" else str(out)
     skipped = f", {stats.skipped} skipped" if stats.skipped else ""

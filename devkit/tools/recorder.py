@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from redis.asyncio import Redis
 
 from devkit.tools.scrub import Scrubber
-from devkit.tools.updates import dump_line
+from devkit.tools.updates import dump_line, profile_line
 from ingest.recording import RECORD_FIELD, record_key
 from shared.logs import get_logger
 
-__all__ = ["RecordStats", "record_key", "record_stream"]
+__all__ = ["ProfileLookup", "RecordStats", "record_key", "record_stream", "role_profiles"]
 
 log = get_logger(__name__)
 BATCH = 500
@@ -37,6 +38,10 @@ class RecordStats:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+# A user's role profile by Telegram id (roles, status, language; never names or phones).
+ProfileLookup = Callable[[int], Awaitable[dict[str, Any] | None]]
 
 
 def _ts(entry_id: str) -> float:
@@ -54,6 +59,7 @@ async def record_stream(
     since: str = "0",
     block_ms: int = 500,
     stop: asyncio.Event | None = None,
+    profiles: ProfileLookup | None = None,
 ) -> RecordStats:
     """Write the stream's updates to ``out``; returns how many were written and skipped."""
     stats = RecordStats(last_id=since)
@@ -83,7 +89,34 @@ async def record_stream(
                 continue
             if scrubber is not None:
                 update = scrubber.update(update)
+                for original, stand_in in scrubber.take_new_people():
+                    profile = await profiles(original) if profiles is not None else None
+                    if profile is not None:
+                        out.write(profile_line({**profile, "telegram_id": stand_in}) + "\n")
             out.write(dump_line(update, _ts(entry_id)) + "\n")
             out.flush()
             stats.written += 1
     return stats
+
+
+def role_profiles(clients: Any) -> ProfileLookup:
+    """A lookup through the user service (``ServiceClients``): what a replay needs to give a
+    stand-in user the same part — the service's user id, roles, status and language."""
+    from shared.clients import ServiceError
+
+    async def lookup(telegram_id: int) -> dict[str, Any] | None:
+        try:
+            user = await clients.users.get_by_telegram(telegram_id)
+        except ServiceError as exc:
+            log.info("record_profile_unknown", error=type(exc).__name__)
+            return None
+        return {
+            "user_id": user.id,
+            "status": user.status,
+            "roles": list(user.roles),
+            "active_role": user.active_role,
+            "language_code": user.language_code,
+            "specializations": list(user.specializations),
+        }
+
+    return lookup

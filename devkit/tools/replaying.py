@@ -18,9 +18,12 @@ import asyncpg
 
 from devkit.tools.compare import transcript_diff
 from devkit.tools.harness import ReplayHarness
-from devkit.tools.updates import UpdateFileError, UpdateItem, load_updates
+from devkit.tools.profiles import apply_profiles
+from devkit.tools.results import RunResult
+from devkit.tools.updates import UpdateFileError, UpdateItem, load_profiles, load_updates
 from shared.logs import get_logger
 from shared.settings import SettingsError
+from workers.pipeline.drain import HandlerFactory
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_DIFFERS", "EXIT_FAILED", "ReplayOptions", "replay_file"]
 
@@ -87,6 +90,25 @@ async def _scratch_database() -> AsyncIterator[str]:
         ) from None
 
 
+async def _run(opts: ReplayOptions, factory: HandlerFactory, items: list[UpdateItem]) -> RunResult:
+    async with contextlib.AsyncExitStack() as stack:
+        overrides: dict[str, str] = {}
+        if opts.isolated:
+            overrides["DATABASE_URL"] = await stack.enter_async_context(_scratch_database())
+        harness = await stack.enter_async_context(
+            ReplayHarness(
+                handler_factory=factory,
+                fake_services=opts.fake_services,
+                relaxed=opts.relaxed,
+                overrides=overrides,
+            )
+        )
+        if harness.services is not None:
+            # A scrubbed recording's stand-ins play the parts of the people they replace.
+            apply_profiles(harness.services, load_profiles(opts.path))
+        return await harness.run(items, speed=opts.speed, timeout=opts.timeout)
+
+
 async def replay_file(opts: ReplayOptions, echo: Echo, err: Echo) -> int:
     """Run one replay; ``echo`` prints to stdout, ``err`` to stderr. Returns the exit status."""
     from workers.cli import HandlerLoadError, load_handler_factory
@@ -103,19 +125,7 @@ async def replay_file(opts: ReplayOptions, echo: Echo, err: Echo) -> int:
         err(f"replay: {exc}")
         return EXIT_BAD_INPUT
     try:
-        async with contextlib.AsyncExitStack() as stack:
-            overrides: dict[str, str] = {}
-            if opts.isolated:
-                overrides["DATABASE_URL"] = await stack.enter_async_context(_scratch_database())
-            harness = await stack.enter_async_context(
-                ReplayHarness(
-                    handler_factory=factory,
-                    fake_services=opts.fake_services,
-                    relaxed=opts.relaxed,
-                    overrides=overrides,
-                )
-            )
-            result = await harness.run(items, speed=opts.speed, timeout=opts.timeout)
+        result = await _run(opts, factory, items)
     except ScratchDatabaseError as exc:
         err(f"replay: {exc}")
         return EXIT_FAILED

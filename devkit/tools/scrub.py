@@ -62,6 +62,7 @@ class Scrubber:
         self._labels: dict[str, str] = {}
         self._places: dict[str, str] = {}
         self._ids: dict[int, int] = {}
+        self._people: list[tuple[int, int]] = []  # (original, stand-in) of senders, not yet taken
         self._texts: dict[str, str] = {}
         self._phones: dict[str, str] = {}
         self._queries: dict[str, str] = {}
@@ -142,6 +143,13 @@ class Scrubber:
             self._phones[value] = f"+998900{len(self._phones) + 1:06d}"
         return self._phones[value]
 
+    def take_new_people(self) -> list[tuple[int, int]]:
+        """``(original id, stand-in)`` of users first seen since the last call: the recorder
+        writes each one's role profile (no personal data) so that a replay plays the same
+        roles."""
+        people, self._people = self._people, []
+        return people
+
     def update(self, update: dict[str, Any]) -> dict[str, Any]:
         """A scrubbed copy of one update."""
         scrubbed = self._walk(update, None)
@@ -169,7 +177,11 @@ class Scrubber:
 
     def _field(self, name: str, value: Any, person: bool, parent: dict[str, Any]) -> Any:
         if person and name in _ID_FIELDS and _is_int(value):
-            return self.user_id(value)
+            first_time = abs(value) not in self._ids
+            mapped = self.user_id(value)
+            if first_time and "is_bot" in parent and value > 0:
+                self._people.append((value, mapped))
+            return mapped
         if name == "id" and isinstance(value, str):  # callback/inline query ids may embed users
             return self._opaque(value)
         if name == "user_id" and _is_int(value):  # a contact's user

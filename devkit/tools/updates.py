@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["UpdateFileError", "UpdateItem", "dump_line", "load_updates", "parse_lines", "to_items"]
+__all__ = [
+    "PROFILE_KEY",
+    "UpdateFileError",
+    "UpdateItem",
+    "dump_line",
+    "load_profiles",
+    "load_updates",
+    "parse_lines",
+    "profile_line",
+    "to_items",
+]
 
 
 class UpdateFileError(ValueError):
@@ -36,6 +46,10 @@ class UpdateItem:
         return json.dumps(self.update, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+# A scrubbed recording's line that tells the replay which role a stand-in user plays.
+PROFILE_KEY = "profile"
+
+
 def _item(value: Any, where: str) -> UpdateItem:
     if not isinstance(value, dict):
         raise UpdateFileError(f"{where}: not a JSON object")
@@ -48,21 +62,41 @@ def _item(value: Any, where: str) -> UpdateItem:
     return UpdateItem(update, float(ts) if ts is not None else None)
 
 
-def parse_lines(lines: Iterable[str], source: str = "<input>") -> Iterator[UpdateItem]:
+def _values(lines: Iterable[str], source: str) -> Iterator[tuple[Any, str]]:
     for number, line in enumerate(lines, 1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue
         try:
-            value = json.loads(text)
+            yield json.loads(text), f"{source}:{number}"
         except ValueError:
             raise UpdateFileError(f"{source}:{number}: not valid JSON") from None
-        yield _item(value, f"{source}:{number}")
+
+
+def _is_profile(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get(PROFILE_KEY), dict)
+
+
+def parse_lines(lines: Iterable[str], source: str = "<input>") -> Iterator[UpdateItem]:
+    """The updates of a JSONL file (``profile`` lines of a scrubbed recording are skipped)."""
+    for value, where in _values(lines, source):
+        if not _is_profile(value):
+            yield _item(value, where)
 
 
 def load_updates(path: Path) -> list[UpdateItem]:
     with path.open(encoding="utf-8") as handle:
         return list(parse_lines(handle, str(path)))
+
+
+def load_profiles(path: Path) -> list[dict[str, Any]]:
+    """The role profiles a scrubbed recording carries for its stand-in users."""
+    with path.open(encoding="utf-8") as handle:
+        return [v[PROFILE_KEY] for v, _ in _values(handle, str(path)) if _is_profile(v)]
+
+
+def profile_line(profile: dict[str, Any]) -> str:
+    return json.dumps({PROFILE_KEY: profile}, ensure_ascii=False, separators=(",", ":"))
 
 
 def to_items(updates: Any) -> list[UpdateItem]:
