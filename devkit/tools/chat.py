@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,8 +130,12 @@ class ChatSession:
         *,
         reply_timeout: float = 15.0,
         settle: float = 0.8,
+        handled: Callable[[int, int], bool] | None = None,
     ) -> None:
         self.client = client
+        # (chat id, update id) → the pipeline is done with it: lets a deliberately silent bot
+        # (a throttled message) end the wait at once instead of after reply_timeout.
+        self.handled = handled
         self.out = out
         self.view = ChatView(out)
         self.reply_timeout = reply_timeout
@@ -236,23 +241,44 @@ class ChatSession:
     def _send(self, action: str, label: str | None = None, **body: Any) -> None:
         if action == "press":
             self.out(f"(you pressed [{label}])")
-        self.client.act(self.user_id, action, **body)
-        self._collect()
+        sent = self.client.act(self.user_id, action, **body)
+        update_id = sent.get("update_id") if isinstance(sent, dict) else None
+        self._collect(update_id if isinstance(update_id, int) else None)
 
-    def _collect(self) -> None:
-        """Print the bot's answers: wait for the first, then until it has been quiet a while."""
-        timeout = self.reply_timeout
+    def _poll(self, timeout: float, entries: list[dict[str, Any]]) -> bool:
+        batch = self.client.transcript(
+            self.user_id, after_seq=self.after_seq, direction="out", timeout=timeout
+        )
+        entries.extend(batch)
+        if batch:
+            self.after_seq = max(int(e["seq"]) for e in batch)
+        return bool(batch)
+
+    def _silently_done(self, update_id: int | None, entries: list[dict[str, Any]]) -> bool:
+        if self.handled is None or update_id is None:
+            return False
+        return self.handled(self.user_id, update_id) and not self._poll(self.settle, entries)
+
+    def _collect(self, update_id: int | None = None) -> None:
+        """Print the bot's answers: wait for the first, then until it has been quiet a while.
+        When the pipeline says the update is done and nothing came, stop waiting."""
+        deadline = time.monotonic() + self.reply_timeout
         entries: list[dict[str, Any]] = []
         start = self.after_seq
+        watch = self.handled is not None and update_id is not None
         while True:
-            batch = self.client.transcript(
-                self.user_id, after_seq=self.after_seq, direction="out", timeout=timeout
-            )
-            if not batch:
+            remaining = deadline - time.monotonic()
+            if entries:
+                if not self._poll(self.settle, entries):
+                    break
+                continue
+            if remaining <= 0:
                 break
-            entries.extend(batch)
-            self.after_seq = max(int(e["seq"]) for e in batch)
-            timeout = self.settle
+            if self._poll(min(0.5, remaining) if watch else remaining, entries):
+                continue
+            if self._silently_done(update_id, entries):
+                self.out("(the bot handled it and answered nothing)")
+                return
         if not entries:
             self.out(f"(no answer within {self.reply_timeout:g}s)")
             return
@@ -329,7 +355,11 @@ def chat_command(
     interactive = sys.stdin.isatty()
     with FakeTelegramClient(base) as client:
         session = ChatSession(
-            client, lambda s: typer.echo(s), reply_timeout=reply_timeout, settle=settle
+            client,
+            lambda s: typer.echo(s),
+            reply_timeout=reply_timeout,
+            settle=settle,
+            handled=pipeline_watch(data_dir),
         )
         try:
             session.become(person)
@@ -342,3 +372,34 @@ def chat_command(
             run_chat(session, sys.stdin, interactive, ready_line)
         except KeyboardInterrupt:
             typer.echo("")
+
+
+def pipeline_watch(data_dir: Path) -> Callable[[int, int], bool] | None:
+    """``(chat id, update id) → done`` read from the running dev stack's Redis: the update was
+    queued (it is in the chat's dedup window) and has left the chat's inbox."""
+    from devkit.tools.devstate import read_state
+
+    state = read_state(data_dir)
+    env = (state or {}).get("env") or {}
+    token, url = env.get("TELEGRAM_BOT_TOKEN"), env.get("REDIS_URL")
+    if not isinstance(token, str) or not isinstance(url, str):
+        return None
+    import redis
+
+    from shared.pipeline.keys import Keys
+
+    keys = Keys(str(env.get("REDIS_KEY_PREFIX") or "bgw"), int(token.split(":", 1)[0]))
+    client = redis.Redis.from_url(url, socket_timeout=2)
+
+    def done(chat_id: int, update_id: int) -> bool:
+        ck = f"c{chat_id}"
+        try:
+            with client.pipeline(transaction=False) as pipe:
+                pipe.zscore(f"{keys.chat_base(ck)}:seen", update_id)
+                pipe.zscore(keys.inbox(ck), update_id)
+                seen, pending = pipe.execute()
+        except redis.RedisError:
+            return False
+        return seen is not None and pending is None
+
+    return done

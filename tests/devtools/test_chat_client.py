@@ -4,14 +4,21 @@ carries them, a digits-only text can be sent with ``/say``, and ``/who`` reads l
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from devkit.fakes.stack import run_fakes
-from devkit.tools.chat import ChatSession, Person
+from devkit.tools.chat import ChatSession, Person, pipeline_watch
 from devkit.tools.fake_api import FakeTelegramClient
+from devkit.tools.overrides import load_settings_with
+from shared.connections import create_redis
+from shared.pipeline import Keys, Pipeline
 from tests.conftest import TEST_TOKEN
+from tests.pipeline.ledger import make_update
 
 USER = Person(9_300_001, "Dilnoza", "ru", "Saidova", "dilnoza_s")
 
@@ -65,3 +72,51 @@ async def test_buttons_under_their_messages_say_and_who() -> None:
             assert out == ["(you are Dilnoza Saidova @dilnoza_s [9300001], language ru)"]
         finally:
             client.close()
+
+
+async def test_a_silent_answer_ends_the_wait_when_the_pipeline_is_done() -> None:
+    async with run_fakes(telegram=True) as fakes:
+        assert fakes.telegram_url is not None
+        out: list[str] = []
+        done: list[tuple[int, int]] = []
+
+        def handled(chat_id: int, update_id: int) -> bool:
+            done.append((chat_id, update_id))
+            return True  # as the pipeline says of a throttled message: handled, nothing sent
+
+        client = FakeTelegramClient(fakes.telegram_url)
+        session = ChatSession(client, out.append, reply_timeout=60, settle=0.3, handled=handled)
+        try:
+            await asyncio.to_thread(session.become, USER)
+            out.clear()
+            await asyncio.to_thread(session.handle, "too fast")
+        finally:
+            client.close()
+    assert out == ["(the bot handled it and answered nothing)"]
+    assert done and done[0][0] == USER.telegram_id
+
+
+async def test_pipeline_watch_reads_the_dev_stacks_queue(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    """Done = seen by the pipeline and no longer in the chat's inbox, read through the running
+    stack's state file."""
+    prefix = key_prefix.replace(":", ".")
+    settings = load_settings_with({"REDIS_KEY_PREFIX": prefix})
+    token = settings.telegram.bot_token.get_secret_value()
+    env = {"REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix, "TELEGRAM_BOT_TOKEN": token}
+    (tmp_path / "dev.json").write_text(json.dumps({"pid": os.getpid(), "env": env}))
+    watch = pipeline_watch(tmp_path)
+    assert watch is not None
+    redis = create_redis(redis_url)
+    try:
+        update = make_update(77, 9_300_002, 1)
+        await Pipeline(redis, settings).enqueue(update)
+        assert not await asyncio.to_thread(watch, 9_300_002, 77)  # queued, not yet handled
+        keys = Keys(prefix, settings.telegram.bot_id)
+        await redis.zrem(keys.inbox("c9300002"), 77)  # what the drainer's ack does to the inbox
+        assert await asyncio.to_thread(watch, 9_300_002, 77)
+        assert not await asyncio.to_thread(watch, 9_300_002, 78)  # never seen
+    finally:
+        await redis.aclose()
+    assert pipeline_watch(tmp_path / "nowhere") is None
