@@ -111,6 +111,17 @@ class SenderEnv:
     bot: Bot
     settings: Settings
     acquire_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Senders of each broadcast running in this process.
+    local: dict[int, int] = field(default_factory=dict)
+
+    async def share_taken(self, running: int) -> bool:
+        """``running`` senders of a broadcast in this process are its share already (runners
+        spread over the live workers of the health index)."""
+        if running == 0:
+            return False
+        workers = f"{self.settings.redis.key_prefix}:arq:{self.settings.telegram.bot_id}:workers"
+        live = max(1, int(await self.runtime.redis.zcount(workers, _now_ms(), "+inf")))
+        return running >= -(-self.settings.broadcast.runners // live)
 
     def runners(self, broadcast_id: int) -> str:
         return runners_key(
@@ -377,15 +388,37 @@ async def run_sender(
     env = sender_env(ctx)
     if env is None:
         return None
-    row = await env.store.get(broadcast_id)
-    if row is None or row.finished_at is not None:
-        await env.unregister(broadcast_id, run_id)
-        return None
-    others = [r for r in await env.live_runners(broadcast_id) if r != run_id]
-    if len(others) >= env.settings.broadcast.runners:
-        await env.unregister(broadcast_id, run_id)  # enough senders already (a late duplicate)
-        return None
-    await env.register(broadcast_id, run_id)
+    # Counted before the first await, so jobs starting together in this process see each other.
+    ahead = env.local.get(broadcast_id, 0)
+    env.local[broadcast_id] = ahead + 1
+    try:
+        row = await env.store.get(broadcast_id)
+        if row is None or row.finished_at is not None:
+            await env.unregister(broadcast_id, run_id)
+            return None
+        others = [r for r in await env.live_runners(broadcast_id) if r != run_id]
+        if len(others) >= env.settings.broadcast.runners or await env.share_taken(ahead):
+            # Enough senders already (a late duplicate), or this worker runs its share: another
+            # worker takes this one at the next check.
+            await env.unregister(broadcast_id, run_id)
+            return None
+        await env.register(broadcast_id, run_id)
+        log.info("broadcast_sender", broadcast_id=broadcast_id, run_id=run_id)
+        return await _run(env, row, run_id, stopping, slice_seconds)
+    finally:
+        env.local[broadcast_id] -= 1
+        if env.local[broadcast_id] <= 0:
+            del env.local[broadcast_id]
+
+
+async def _run(
+    env: SenderEnv,
+    row: BroadcastRow,
+    run_id: str,
+    stopping: Callable[[], bool],
+    slice_seconds: float,
+) -> str | None:
+    broadcast_id = row.id
     I18n.set_current(env.runtime.i18n)
     run = _Run(env, row, run_id, stopping, time.monotonic() + slice_seconds)
     beat = asyncio.create_task(run.heartbeat())

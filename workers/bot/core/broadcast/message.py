@@ -14,6 +14,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from workers.bot.core.broadcast import texts
+from workers.bot.core.callbacks import Id
 from workers.bot.core.ui.i18n import tr
 
 __all__ = [
@@ -32,7 +33,7 @@ CAPTION_LIMIT = 1024
 
 
 class BroadcastStopCB(CallbackData, prefix="bcx"):
-    id: int
+    id: Id
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ keep the card up to date (``workers.bot.core.broadcast``).
 from __future__ import annotations
 
 import secrets
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -32,6 +32,7 @@ from workers.bot.core.broadcast.message import (
     deliver,
 )
 from workers.bot.core.broadcast.store import BroadcastStore
+from workers.bot.core.callbacks import ShortKey
 from workers.bot.core.gate import STAFF, install_gate
 from workers.bot.features.broadcast import texts
 from workers.bot.features.broadcast.audience import Audience, audience_label, recipients
@@ -51,12 +52,25 @@ class BroadcastAudienceCB(CallbackData, prefix="bca"):
     """``kind``: a final audience (residents, yard, building, executors, specialization,
     managers, all) with ``ref``, or a picker (yards, byards, blist, specs, back)."""
 
-    kind: str
-    ref: str = ""
+    kind: Literal[
+        "residents",
+        "yards",
+        "yard",
+        "byards",
+        "blist",
+        "building",
+        "executors",
+        "specs",
+        "specialization",
+        "managers",
+        "all",
+        "back",
+    ]
+    ref: ShortKey = ""
 
 
 class BroadcastConfirmCB(CallbackData, prefix="bcc"):
-    act: str  # go | aud
+    act: Literal["go", "aud"]
 
 
 def _btn(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -64,7 +78,7 @@ def _btn(text: str, data: CallbackData) -> InlineKeyboardButton:
 
 
 def _audience_keyboard() -> InlineKeyboardMarkup:
-    def b(text: str, kind: str) -> InlineKeyboardButton:
+    def b(text: str, kind: Any) -> InlineKeyboardButton:
         return _btn(ui.tr(text), BroadcastAudienceCB(kind=kind))
 
     rows = [
@@ -162,6 +176,11 @@ async def audience(
     if await _draft(query, state) is None:
         return
     kind, ref = callback_data.kind, callback_data.ref
+    if (kind in ("yard", "blist", "building") and not ref.isdigit()) or (
+        kind == "specialization" and ref not in _SPECIALIZATIONS
+    ):
+        await ui.answer_stale(query)  # forged or outdated data
+        return
     if kind in ("yards", "byards"):
         await ui.answer_query(query)
         yards = (await clients.users.yards(size=_PICK_PAGE)).items
