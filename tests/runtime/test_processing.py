@@ -37,23 +37,16 @@ async def test_a_command_is_handled_and_fsm_data_lives_in_redis(
     assert 0 < await redis.ttl(keys[0]) <= runtime.settings.redis.fsm_ttl
 
 
-async def test_unhandled_update_types_are_acknowledged_and_counted(
+async def test_a_private_chat_member_update_is_acknowledged_and_counted(
     make_runtime: RuntimeFactory, tg: FakeTelegramServer
 ) -> None:
     runtime = await make_runtime()
     user = tg.state.user(new_id(), "Aziz")
-    before = counter(
-        "bot_gateway_worker_updates_processed_total",
-        update_type="my_chat_member",
-        outcome="unhandled",
-    )
-    await feed(runtime, user.block_bot())  # my_chat_member: no handler for it
-    after = counter(
-        "bot_gateway_worker_updates_processed_total",
-        update_type="my_chat_member",
-        outcome="unhandled",
-    )
-    assert after == before + 1
+    labels = {"update_type": "my_chat_member", "chat_type": "private"}
+    before = counter("bot_gateway_worker_updates_ignored_total", **labels)
+    await feed(runtime, user.block_bot())  # the user blocked the bot: nothing to answer
+    assert counter("bot_gateway_worker_updates_ignored_total", **labels) == before + 1
+    assert tg.state.calls_to("leaveChat") == []
 
 
 async def test_undecodable_bytes_are_acknowledged_not_retried(make_runtime: RuntimeFactory) -> None:

@@ -15,7 +15,9 @@ from workers.bot.locales import DEFAULT_LOCALE
 
 __all__ = ["Outcome", "UpdateContext", "UpdateMetaLike"]
 
-Outcome = Literal["handled", "unhandled", "throttled", "refused", "failed", "retry", "invalid"]
+Outcome = Literal[
+    "handled", "unhandled", "ignored", "left", "throttled", "refused", "failed", "retry", "invalid"
+]
 
 
 class UpdateMetaLike(Protocol):

@@ -12,6 +12,7 @@ __all__ = [
     "AWAITING_APPROVAL",
     "COMMAND_DISABLED",
     "NOT_REGISTERED",
+    "PRIVATE_ONLY",
     "ROLE_REFUSED",
     "SLOW_DOWN",
     "UNAVAILABLE",
@@ -34,3 +35,7 @@ AWAITING_APPROVAL: Final = N_(
 ACCESS_BLOCKED: Final = N_("Доступ заблокирован. Обратитесь в управляющую компанию.")
 ROLE_REFUSED: Final = N_("Эта команда недоступна для вашей роли.")
 COMMAND_DISABLED: Final = N_("Эта команда сейчас недоступна.")
+PRIVATE_ONLY: Final = N_(
+    "Этот бот работает только в личных сообщениях, поэтому покидает чат. "
+    "Напишите ему лично, если вы житель или сотрудник."
+)

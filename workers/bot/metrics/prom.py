@@ -24,6 +24,7 @@ __all__ = [
     "PACING_WAIT",
     "SESSION_UPSERTS",
     "UPDATES_FAILED",
+    "UPDATES_IGNORED",
     "UPDATES_PROCESSED",
     "UPDATES_RETRIED",
     "UPDATES_THROTTLED",
@@ -32,8 +33,14 @@ __all__ = [
 UPDATES_PROCESSED = Counter(
     "bot_gateway_worker_updates_processed",
     "Updates acknowledged, by update type and outcome "
-    "(handled, unhandled, throttled, refused, failed, invalid).",
+    "(handled, unhandled, ignored, left, throttled, refused, failed, invalid).",
     ("update_type", "outcome"),
+)
+UPDATES_IGNORED = Counter(
+    "bot_gateway_worker_updates_ignored",
+    "Updates acknowledged without a handler: update types and chat types the bot does not serve "
+    "(groups, channels, business and guest messages, edits, reactions …), by both.",
+    ("update_type", "chat_type"),
 )
 UPDATES_FAILED = Counter(
     "bot_gateway_worker_updates_failed",

@@ -1,10 +1,14 @@
 """The per-update callback the pipeline calls: raw bytes in, acknowledged or raised out.
 
-``await processor(raw, meta)`` decodes the update with aiogram's types (one pydantic pass straight
-from the JSON bytes, already bound to the bot), feeds it to the dispatcher and applies the failure
-policy (:mod:`workers.bot.core.failures`):
+``await processor(raw, meta)`` first decides what the update is (:mod:`.decode`, linear in its
+size whatever is nested in it): a private chat's message or callback query is decoded into
+aiogram's types (only the fields the bot reads, bound to the bot) and fed to the dispatcher; the
+bot being added to a group or channel makes it say so and leave; every other update type and
+chat type is acknowledged and counted (``bot_gateway_worker_updates_ignored{update_type,
+chat_type}``) without reaching a handler. Then the failure policy applies
+(:mod:`workers.bot.core.failures`):
 
-- returns → the pipeline acknowledges the update (handled, unhandled update types, throttled,
+- returns → the pipeline acknowledges the update (handled, unhandled, ignored, left, throttled,
   refused, permanently failed after the apology, undecodable bytes);
 - raises :class:`~shared.errors.RetryAfter` → the pipeline parks the chat that long, no attempt
   used;
@@ -18,7 +22,7 @@ import html
 import time
 from typing import Any
 
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from pydantic import ValidationError
@@ -29,13 +33,15 @@ from shared.logs import get_logger
 from workers.bot.core.context import UpdateContext, UpdateMetaLike
 from workers.bot.core.failures import classify, for_pipeline
 from workers.bot.core.fsm import prefetched_fsm
-from workers.bot.core.texts import APOLOGY, UNAVAILABLE, UNAVAILABLE_SUPPORT
+from workers.bot.core.texts import APOLOGY, PRIVATE_ONLY, UNAVAILABLE, UNAVAILABLE_SUPPORT
 from workers.bot.metrics.prom import (
     HANDLER_SECONDS,
     UPDATES_FAILED,
+    UPDATES_IGNORED,
     UPDATES_PROCESSED,
     UPDATES_RETRIED,
 )
+from workers.bot.runtime.decode import Triage, triage
 from workers.bot.runtime.factory import BotRuntime
 
 __all__ = ["UpdateProcessor"]
@@ -45,6 +51,9 @@ log = get_logger("workers.update")
 SUPPORT_MAX = 100
 _handler_seconds = Children(HANDLER_SECONDS)
 _processed = Children(UPDATES_PROCESSED)
+_ignored = Children(UPDATES_IGNORED)
+# The note a group or channel gets before the bot leaves it: no user, so no user's language.
+_NOTE_LOCALES = ("ru", "uz")
 
 
 class UpdateProcessor:
@@ -57,15 +66,63 @@ class UpdateProcessor:
     async def __call__(self, raw: bytes, meta: UpdateMetaLike) -> None:
         ctx = UpdateContext(meta.update_id, attempt=meta.attempt, max_attempts=meta.max_attempts)
         with request_id_scope(f"upd-{meta.update_id}"):
-            try:
-                update = Update.model_validate_json(raw, context={"bot": self._bot})
-            except ValidationError as exc:
-                # Ingest validated it already, so this is a bug or a newer schema: never retried.
+            decided = triage(raw)
+            errors = 0
+            if decided.fate == "bot":
+                try:
+                    update = decided.update(self._bot)
+                except ValidationError as exc:
+                    decided = Triage("invalid", decided.update_type, decided.chat_type)
+                    errors = exc.error_count()
+                else:
+                    await self._process(update, ctx, meta)
+                    return
+            ctx.update_type = decided.update_type
+            if decided.fate == "invalid":
+                # Ingest parsed it already, so this is a bug or a newer schema: never retried.
                 ctx.outcome = "invalid"
-                UPDATES_PROCESSED.labels("unknown", "invalid").inc()
-                log.error("update_undecodable", update_id=meta.update_id, errors=exc.error_count())
-                return
-            await self._process(update, ctx, meta)
+                _processed(decided.update_type, "invalid").inc()
+                log.error("update_undecodable", update_id=meta.update_id, errors=errors)
+            elif decided.fate == "leave":
+                await self._leave(decided, ctx)
+            else:
+                ctx.outcome = "ignored"
+                _ignored(decided.update_type, decided.chat_type).inc()
+                _processed(decided.update_type, "ignored").inc()
+                log.info(
+                    "update_ignored",
+                    update_id=meta.update_id,
+                    update_type=decided.update_type,
+                    chat_type=decided.chat_type,
+                )
+
+    async def _leave(self, decided: Triage, ctx: UpdateContext) -> None:
+        """The bot was added to a group or channel: a short note in both languages, then leave."""
+        chat_id = decided.chat_id
+        assert chat_id is not None
+        note = "\n\n".join(
+            self.runtime.i18n.gettext(PRIVATE_ONLY, locale=lc) for lc in _NOTE_LOCALES
+        )
+        try:
+            await self._bot.send_message(chat_id, note)
+        except Exception as exc:  # a channel where it may not post, already removed, …
+            log.info("leave_note_not_sent", chat_type=decided.chat_type, error=type(exc).__name__)
+        try:
+            await self._bot.leave_chat(chat_id)
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            # Removed meanwhile, or the chat is gone: nothing left to leave.
+            log.info("chat_not_left", chat_type=decided.chat_type, error=type(exc).__name__)
+        except Exception as exc:
+            ctx.outcome = "retry"
+            UPDATES_RETRIED.labels(ctx.update_type, type(exc).__name__).inc()
+            log.warning("chat_not_left", chat_type=decided.chat_type, error=type(exc).__name__)
+            error = for_pipeline(exc)
+            if error is exc:
+                raise
+            raise error from exc
+        ctx.outcome = "left"
+        _processed(decided.update_type, "left").inc()
+        log.info("chat_left", update_id=ctx.update_id, chat_type=decided.chat_type)
 
     async def _process(self, update: Update, ctx: UpdateContext, meta: UpdateMetaLike) -> None:
         started = time.perf_counter()
