@@ -10,6 +10,7 @@ only the method name, the HTTP status and Telegram's own description.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -84,6 +85,9 @@ class _Envelope(msgspec.Struct):
 
 
 _updates_decoder = msgspec.json.Decoder(list[msgspec.Raw])
+# The answer's head as Telegram writes it, up to the result array's opening bracket.
+_RESULT_ARRAY = re.compile(rb'\A\s*\{\s*"ok"\s*:\s*true\s*,\s*"result"\s*:\s*\[')
+_STRUCTURAL = re.compile(rb'[\[\]{}",\\]')
 _envelope_decoder = msgspec.json.Decoder(_Envelope)
 _encoder = msgspec.json.Encoder()
 
@@ -145,11 +149,19 @@ class BotApi:
         if allowed_updates is not None:
             params["allowed_updates"] = list(allowed_updates)
         # The server holds the request for up to ``timeout`` seconds before answering empty.
-        raw = await self.call("getUpdates", params, read_timeout=poll_timeout + self._timeout)
+        try:
+            raw = await self.call("getUpdates", params, read_timeout=poll_timeout + self._timeout)
+        except _TooDeep as deep:
+            # One update nested deeper than msgspec decodes: split the batch by hand, so the
+            # others are stored and the deep one is refused by the envelope parser (not_json)
+            # instead of failing the whole batch forever.
+            return deep.items
         try:
             return [bytes(item) for item in _updates_decoder.decode(raw)]
         except msgspec.DecodeError:
             raise BadResponse("getUpdates", 200, "result is not a list") from None
+        except RecursionError:
+            return split_result_array(bytes(raw), 0)
 
     async def delete_webhook(self, *, drop_pending_updates: bool = False) -> None:
         await self.call("deleteWebhook", {"drop_pending_updates": drop_pending_updates})
@@ -178,11 +190,67 @@ class BotApi:
         return result
 
 
+class _TooDeep(BadResponse):
+    """A successful answer holding JSON too deep for msgspec, its result array split by hand
+    (``getUpdates`` uses the items; to any other method it is a bad response)."""
+
+    def __init__(self, method: str, items: list[bytes]) -> None:
+        super().__init__(method, 200, "result nested too deep")
+        self.items = items
+
+
+def split_result_array(body: bytes, start: int) -> list[bytes]:
+    """The elements of the JSON array whose ``[`` is at ``start``, as bytes, by an iterative scan
+    (no recursion, linear); raises ``ValueError`` if the array does not close."""
+    if body[start : start + 1] != b"[":
+        raise ValueError("not an array")
+    items: list[bytes] = []
+    depth = 0
+    in_string = False
+    skip_to = 0
+    item_start = start + 1
+    for match in _STRUCTURAL.finditer(body, start):
+        at = match.start()
+        if at < skip_to:
+            continue  # the character after a backslash
+        char = body[at]
+        if in_string:
+            if char == 0x5C:  # backslash
+                skip_to = at + 2
+            elif char == 0x22:  # quote
+                in_string = False
+            continue
+        if char == 0x22:
+            in_string = True
+        elif char in (0x5B, 0x7B):  # [ {
+            depth += 1
+        elif char in (0x5D, 0x7D):  # ] }
+            depth -= 1
+            if depth == 0:
+                item = body[item_start:at].strip()
+                if item:
+                    items.append(item)
+                return items
+        elif char == 0x2C and depth == 1:  # a comma between elements
+            items.append(body[item_start:at].strip())
+            item_start = at + 1
+    raise ValueError("array not closed")
+
+
 def _result(method: str, status: int, body: bytes) -> msgspec.Raw:
     try:
         envelope = _envelope_decoder.decode(body)
     except msgspec.DecodeError:
         envelope = None
+    except RecursionError:
+        head = _RESULT_ARRAY.match(body) if status == 200 else None
+        if head is None:
+            raise BadResponse(method, status, "answer nested too deep") from None
+        try:
+            items = split_result_array(body, head.end() - 1)
+        except ValueError:
+            raise BadResponse(method, status, "answer nested too deep") from None
+        raise _TooDeep(method, items) from None
     if envelope is not None and envelope.ok and status == 200:
         return envelope.result
     description = envelope.description if envelope is not None else ""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Literal, TypeVar
@@ -46,6 +47,7 @@ from ingest.update_types import ALLOWED_UPDATES
 from shared.errors import InvalidUpdate
 from shared.logs import get_logger
 from shared.pipeline import EnqueueResult, EnqueueStatus, Pipeline, parse_envelope
+from shared.pipeline.envelope import MAX_UPDATE_ID
 from shared.settings import Settings
 
 __all__ = ["Backoff", "Poller"]
@@ -238,13 +240,18 @@ class Poller:
             except InvalidUpdate as exc:
                 # Cannot be processed ever; without an id it cannot hold the offset back either.
                 self._metrics.reject(exc.reason)
-                log.error("polled_update_rejected", reason=exc.reason, size=len(raw))
+                uid = leading_update_id(raw)
+                log.error("polled_update_rejected", reason=exc.reason, size=len(raw), update_id=uid)
+                if uid is not None:
+                    # JSON too deep to parse still names its id first (Telegram writes it first):
+                    # confirming past it keeps one bad update from being fetched again forever.
+                    last_id = uid if last_id is None else max(last_id, uid)
                 continue
             valid.append(raw)
             last_id = envelope.update_id if last_id is None else max(last_id, envelope.update_id)
         if not valid:
             log.error("polled_batch_unusable", size=len(raws))
-            return None, True
+            return (None, True) if last_id is None else (last_id + 1, False)
         results = await self._enqueue_until_stored(valid)
         self._metrics.received["polling"].inc(len(results))
         first_full: int | None = None
@@ -283,6 +290,18 @@ class Poller:
                 self._metrics.enqueue_seconds["polling"].observe(time.perf_counter() - started)
                 return results
             await asyncio.sleep(backoff.next_delay())
+
+
+_LEADING_ID = re.compile(rb'\A\s*\{\s*"update_id"\s*:\s*(\d{1,16})\s*[,}]')
+
+
+def leading_update_id(raw: bytes) -> int | None:
+    """The ``update_id`` an update's bytes start with, read without parsing the rest."""
+    match = _LEADING_ID.match(raw)
+    if match is None:
+        return None
+    uid = int(match.group(1))
+    return uid if uid <= MAX_UPDATE_ID else None
 
 
 def _outcome(exc: Exception) -> str:

@@ -128,7 +128,7 @@ def _lenient(raw: bytes) -> Envelope:
     """Slow path: an unknown update type, or a known one whose inner shape surprised us."""
     try:
         data = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         raise InvalidUpdate("not_json") from None
     if not isinstance(data, dict):
         raise InvalidUpdate("not_object")
@@ -152,14 +152,16 @@ def _lenient(raw: bytes) -> Envelope:
 def parse_envelope(raw: bytes) -> Envelope:
     """Update id, ordering key and type of a raw update.
 
-    Raises :class:`InvalidUpdate` with reason ``not_json``, ``not_object`` or ``no_update_id``
-    (missing, not an integer, negative or above 2**53 - 1).
+    Raises :class:`InvalidUpdate` with reason ``not_json`` (nested too deep included),
+    ``not_object`` or ``no_update_id`` (missing, not an integer, negative or above 2**53 - 1).
     """
     try:
         update = _DECODER.decode(raw)
     except msgspec.ValidationError:
         return _lenient(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
+        # msgspec refuses nesting deeper than the interpreter's recursion limit (~1,000 levels,
+        # a 2 KB body) with RecursionError, skipped fields included: JSON no update can be.
         raise InvalidUpdate("not_json") from None
     uid = _check_id(update.update_id)
     for name in _TYPES:

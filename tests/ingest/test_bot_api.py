@@ -94,3 +94,28 @@ async def test_unreachable_server_is_a_network_error_without_the_url() -> None:
         await api.aclose()
     assert TOKEN not in str(caught.value)
     assert "127.0.0.1" not in str(caught.value)
+
+
+async def test_an_update_too_deep_to_parse_is_split_out_not_a_failed_batch() -> None:
+    first = b'{"update_id":1,"message":{"text":"a]\\"}{,"}}'
+    deep = b'{"update_id":2,"message":' + b"[" * 1_000 + b"]" * 1_000 + b"}"
+    last = '{"update_id":3,"message":{"text":"Салом, [ {"}}'.encode()
+    body = b'{"ok":true,"result":[' + first + b", " + deep + b",\n" + last + b"]}"
+    async with serve(answering(200, body)) as url:
+        api = BotApi(url, TOKEN)
+        try:
+            assert await api.get_updates(None, poll_timeout=0) == [first, deep, last]
+            # Another method given such an answer gets a typed error, not a RecursionError.
+            with pytest.raises(BadResponse):
+                await api.get_me()
+        finally:
+            await api.aclose()
+
+
+def test_the_hand_split_refuses_an_unclosed_array() -> None:
+    from ingest.bot_api import split_result_array
+
+    assert split_result_array(b"[]", 0) == []
+    assert split_result_array(b'[ {"a": "\\\\"} , 2 ]', 0) == [b'{"a": "\\\\"}', b"2"]
+    with pytest.raises(ValueError):
+        split_result_array(b'[{"a": 1}', 0)

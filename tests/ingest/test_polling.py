@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
+from devkit.fakes.serve import serve
 from ingest.bot_api import InvalidToken
 from ingest.poller import Backoff
 from ingest.update_types import ALLOWED_UPDATES
 from shared.settings import Settings
-from tests.ingest.conftest import eventually, metric
+from tests.ingest.conftest import eventually, metric, stored_payload
 from tests.ingest.polling import (
     fake_telegram,
     polling_settings,
@@ -150,3 +153,49 @@ def test_backoff_doubles_with_jitter_up_to_the_cap() -> None:
         assert ceiling / 2 <= delay <= ceiling
     backoff.reset()
     assert backoff.next_delay() <= 1.0
+
+
+async def test_an_update_too_deep_to_parse_is_skipped_and_polling_goes_on(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, redis: Redis
+) -> None:
+    normal = (
+        b'{"update_id":41,"message":{"message_id":1,"date":1,"chat":{"id":4101,"type":"private"}}}'
+    )
+    deep = b'{"update_id":42,"message":' + b"[" * 1_000 + b"]" * 1_000 + b"}"
+    offsets: list[object] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        params = json.loads(body or b"{}")
+        offsets.append(params.get("offset"))
+        if scope["path"].endswith("/getUpdates") and params.get("offset") is None:
+            answer = b'{"ok":true,"result":[' + normal + b"," + deep + b"]}"
+        elif scope["path"].endswith("/getUpdates"):
+            await asyncio.sleep(0.05)
+            answer = b'{"ok":true,"result":[]}'
+        else:
+            answer = b'{"ok":true,"result":true}'
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": answer})
+
+    async with serve(app) as url:
+        config = polling_settings(monkeypatch, url)
+        async with running_poller(config) as (poller, task, metrics):
+            await eventually(lambda: 43 in offsets)
+            assert not task.done()
+            assert poller.offset == 43
+            assert (
+                sample(metrics, "bot_gateway_ingest_updates_rejected_total", reason="not_json") == 1
+            )
+            assert (
+                sample(metrics, "bot_gateway_ingest_updates_received_total", source="polling") == 1
+            )
+        payload = await stored_payload(redis, config, normal)
+        assert payload == normal

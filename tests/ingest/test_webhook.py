@@ -86,6 +86,10 @@ async def test_wrong_or_missing_secret_is_401_and_nothing_queued(
         (b'{"update_id": 7.5}', "no_update_id"),
         (b'{"update_id": -1}', "no_update_id"),
         (b'{"update_id": true}', "no_update_id"),
+        # ~2 KB nested 1,000 deep: RecursionError must not escape as a 500.
+        (b"[" * 1_000 + b"]" * 1_000, "not_json"),
+        (b'{"update_id": 9, "message": ' + b"[" * 1_000 + b"]" * 1_000 + b"}", "not_json"),
+        (b'{"update_id": 9, "x": ' + b'{"a":' * 1_000 + b"1" + b"}" * 1_001, "not_json"),
     ],
 )
 async def test_malformed_body_is_400_counted_by_reason(
