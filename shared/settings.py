@@ -418,6 +418,11 @@ class WorkerSection(_Section):
     commands_refresh_seconds: float = Field(default=60.0, gt=0)
     # The product promises changes of gateway-kept settings reach every worker within 30 s.
     gateway_settings_cache_seconds: float = Field(default=10.0, ge=0, le=30)
+    # The loop watchdog (workers.pipeline.watchdog): an event loop blocked this long hands its
+    # chats to the other workers and dead-letters the update blocking it (0 = off); blocked
+    # block_exit seconds, the process exits for its supervisor to restart it (0 = never).
+    block_limit: float = Field(default=2.0, ge=0)
+    block_exit: float = Field(default=60.0, ge=0)
 
 
 class BroadcastSection(_Section):

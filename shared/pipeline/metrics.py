@@ -22,6 +22,7 @@ __all__ = [
     "INFLIGHT",
     "LATE_ARRIVALS",
     "LEASES_LOST",
+    "LOOP_BLOCKS",
     "OLDEST_PENDING_AGE",
     "PENDING",
     "QUEUE_WAIT_SECONDS",
@@ -56,6 +57,13 @@ ACTIVATIONS = Counter(
 LEASES_LOST = Counter(
     "bot_gateway_pipeline_leases_lost",
     "Times a worker found itself fenced out (its lease was taken over) and stopped.",
+)
+LOOP_BLOCKS = Counter(
+    "bot_gateway_pipeline_loop_blocks",
+    "Times the watchdog found this worker's event loop blocked past WORKER_BLOCK_LIMIT and "
+    "handed its chats over; with_update: whether an update's handler was the one blocking "
+    "(it is dead-lettered instead of run again).",
+    ("with_update",),
 )
 REAPER_REPAIRS = Counter(
     "bot_gateway_pipeline_reaper_repairs",

@@ -199,6 +199,7 @@ class PipelineScripts:
     next_script = LuaScript("next")
     heartbeat_script = LuaScript("heartbeat")
     reap_script = LuaScript("reap")
+    abandon_script = LuaScript("abandon")
 
     def __init__(self, keys: Keys, config: ScriptConfig) -> None:
         self.keys = keys
@@ -292,6 +293,25 @@ class PipelineScripts:
     async def reap(self, client: Redis, ck: str, *, now: int | None = None) -> tuple[str, str]:
         script, keys, args = self.reap_call(ck, now)
         return parse_reap(await script(client, keys, args))
+
+    async def abandon(
+        self,
+        client: Redis,
+        ck: str,
+        epoch: str,
+        token: str,
+        *,
+        blocked_uid: int | None = None,
+        error: str = "",
+        now: int | None = None,
+    ) -> str | None:
+        """Hand a held chat to the other workers now (new epoch); with ``blocked_uid`` the head
+        update, if it is that one, is dead-lettered at the next claim. The new epoch, or ``None``
+        when ``token`` no longer holds the chat."""
+        uid = "" if blocked_uid is None else str(blocked_uid)
+        args = [*self.common_args(ck, now), epoch, token, uid, self.config.max_attempts, error]
+        reply = await self.abandon_script(client, self.chat_keys(ck), args)
+        return _s(reply[1]) if int(reply[0]) else None
 
 
 def parse_ingest(reply: list[Any]) -> tuple[str, str, bool]:

@@ -1,7 +1,8 @@
 """A handler for tests, chaos runs and the bench that records every run in a Redis stream.
 
 The stream lives in Redis, not in the worker, so a SIGKILLed worker's runs stay recorded.  Updates
-carry their test instructions in the message text: ``seq=<n>;sleep=<ms>;mode=<ok|poison|slow>``.
+carry their test instructions in the message text: ``seq=<n>;sleep=<ms>;mode=<ok|poison|block>``
+(``block`` spins the CPU for ``sleep`` ms without awaiting: the event loop is blocked).
 Environment: ``LEDGER_KEY`` (stream key; unset = record nothing, for throughput runs).
 """
 
@@ -66,7 +67,11 @@ async def factory(ctx: dict[str, Any]) -> tuple[UpdateHandler, Any]:
         spec = parse_text(raw)
         await record("start", meta, spec["seq"])
         sleep_ms = int(spec.get("sleep", "0"))
-        if sleep_ms:
+        if spec.get("mode") == "block":
+            until = time.monotonic() + sleep_ms / 1000
+            while time.monotonic() < until:  # CPU-bound and never yields: the loop is stuck
+                pass
+        elif sleep_ms:
             await asyncio.sleep(sleep_ms / 1000)
         if spec.get("mode") == "poison":
             await record("fail", meta, spec["seq"])

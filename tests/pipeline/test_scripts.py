@@ -252,3 +252,41 @@ async def test_a_second_requeue_of_the_same_entry_finds_it_gone(
     assert second == "GONE"
     assert await redis.zcard(keys.inbox(CK)) == 0
     assert await redis.zscore(keys.active, CK) is None
+
+
+async def test_abandon_hands_the_chat_over_at_once_and_poisons_the_blocking_head(
+    redis: Redis, scripts: PipelineScripts, keys: Keys
+) -> None:
+    epoch = await _setup(redis, scripts, [1, 2])
+    first = await scripts.claim(redis, CK, epoch, "A", now=T0)
+    assert (first.kind, first.uid) == ("ITEM", 1)
+    # Only the holder can hand it over.
+    assert await scripts.abandon(redis, CK, epoch, "B", blocked_uid=1, now=T0 + 1) is None
+    new = await scripts.abandon(
+        redis, CK, epoch, "A", blocked_uid=1, error="blocked the loop", now=T0 + 2
+    )
+    assert new is not None and new != epoch
+    # A new epoch with its job, long before A's lease would have run out; A is fenced.
+    assert await redis.zscore(keys.queue, f"{keys.job_id_base}{CK}:{new}") is not None
+    assert (await scripts.next(redis, CK, epoch, "A", 1, "ok", now=T0 + 3)).kind in (
+        "LOST",
+        "STALE",
+    )
+    assert not await scripts.heartbeat(redis, CK, epoch, "A", now=T0 + 3)
+    # The next claim dead-letters the blocking update without running it, then goes on.
+    step = await scripts.claim(redis, CK, new, "B", now=T0 + 4)
+    assert (step.kind, step.uid, step.attempt, step.dead) == ("ITEM", 2, 1, 1)
+    [dead] = await _dlq(redis, keys)
+    assert (dead["update_id"], dead["error"]) == ("1", "blocked the loop")
+
+
+async def test_abandon_without_a_blocking_update_reruns_the_head(
+    redis: Redis, scripts: PipelineScripts, keys: Keys
+) -> None:
+    epoch = await _setup(redis, scripts, [1])
+    await scripts.claim(redis, CK, epoch, "A", now=T0)
+    new = await scripts.abandon(redis, CK, epoch, "A", now=T0 + 1)
+    assert new is not None
+    step = await scripts.claim(redis, CK, new, "B", now=T0 + 2)
+    assert (step.kind, step.uid, step.attempt) == ("ITEM", 1, 2)
+    assert await _dlq(redis, keys) == []

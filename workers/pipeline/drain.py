@@ -49,6 +49,7 @@ from shared.logs import get_logger, redact
 from shared.pipeline import metrics
 from shared.pipeline.scripts import PipelineScripts, Step
 from shared.settings import Settings
+from workers.pipeline.watchdog import Activity
 
 __all__ = [
     "DrainConfig",
@@ -206,6 +207,7 @@ class Drainer:
         config: DrainConfig,
         worker_id: str,
         stopping: Callable[[], bool] = lambda: False,
+        activity: Activity | None = None,
     ) -> None:
         self.redis = redis
         self.scripts = scripts
@@ -213,6 +215,8 @@ class Drainer:
         self.config = config
         self.worker_id = worker_id
         self.stopping = stopping
+        # The chats held and the handler tasks running, for the loop watchdog's thread.
+        self.activity = activity if activity is not None else Activity()
 
     async def run(
         self, ck: str, epoch: str, *, job_try: int = 1, enqueue_ms: int | None = None
@@ -233,6 +237,7 @@ class Drainer:
         started = time.monotonic()
         done = 0
         lease = _Lease(self, ck, epoch, token, granted)
+        self.activity.hold(ck, epoch, token)
         try:
             while step.kind == "ITEM":
                 lease.start()
@@ -270,6 +275,7 @@ class Drainer:
                     return max(settle.hold_ms / 1000, ROTATE_S)
         finally:
             lease.stop()
+            self.activity.drop(ck, token)
         if step.kind == "LOST":
             metrics.LEASES_LOST.inc()
             log.warning("lease_lost", ordering_key=ck)
@@ -291,6 +297,7 @@ class Drainer:
             metrics.QUEUE_WAIT_SECONDS.observe(max(0, step.now_ms - step.seen_ms) / 1000)
         task = asyncio.create_task(self._call(step.payload, meta))
         lease.victim = task
+        self.activity.running[task] = (ck, step.uid)
         t0 = time.perf_counter()
         try:
             await task
@@ -308,6 +315,7 @@ class Drainer:
             return self._failed(ck, step, exc)
         finally:
             lease.victim = None
+            self.activity.running.pop(task, None)
             metrics.HANDLER_SECONDS.observe(time.perf_counter() - t0)
         if lease.lost:
             return _Settle("lost" if lease.confirmed else "unsure")

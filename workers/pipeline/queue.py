@@ -50,6 +50,7 @@ from shared.pipeline.scripts import LuaScript, PipelineScripts, ScriptConfig
 from shared.settings import RedisSection, Settings
 from workers.pipeline.drain import DrainConfig, Drainer, HandlerFactory
 from workers.pipeline.reaper import Reaper
+from workers.pipeline.watchdog import CALL_TIMEOUT, Activity, LoopWatchdog
 
 if TYPE_CHECKING:
     from arq.typing import WorkerCoroutine
@@ -353,6 +354,7 @@ def build_worker(
         # The per-update script steps of all running chats travel together (auto-pipelined);
         # like arq's own client, no per-read timeout (the handler and job timeouts bound it).
         ctx["drain_redis"] = connect_redis(settings.redis, socket_timeout=None, autopipeline=True)
+        activity = Activity()
         ctx["drainer"] = Drainer(
             ctx["drain_redis"],
             scripts,
@@ -360,12 +362,26 @@ def build_worker(
             DrainConfig.from_settings(settings),
             wid,
             stopping=lambda: not holder["worker"].allow_pick_jobs,
+            activity=activity,
         )
+        if w.block_limit > 0:
+            watchdog = LoopWatchdog(
+                lambda: connect_redis(settings.redis, socket_timeout=CALL_TIMEOUT),
+                scripts,
+                activity,
+                limit=w.block_limit,
+                exit_after=w.block_exit,
+            )
+            watchdog.start()
+            ctx["loop_watchdog"] = watchdog
         ctx["reaper"] = Reaper(ctx["redis"], scripts, settings.pipeline.reaper_scan_interval)
         tune_after_startup()
         log.info("worker_started", worker_id=wid, queue=keys.queue, burst=burst)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        watchdog = ctx.get("loop_watchdog")
+        if watchdog is not None:
+            watchdog.stop()
         if jobs is not None:
             await jobs.close(ctx)
         stop = ctx.get("handler_shutdown")
