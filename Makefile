@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest dev chat bench clean
+.PHONY: install test lint typecheck pytest fuzz dev chat bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The schema-driven fuzz test at 20x its CI size (FUZZ_SEED=n for another sequence).
+fuzz: $(STAMP)
+	FUZZ_UPDATES=$${FUZZ_UPDATES:-5000} $(BIN)/python -m pytest -q tests/runtime/test_schema_fuzz.py
 
 dev: $(STAMP)
 	$(BIN)/bot-gateway dev
