@@ -32,7 +32,7 @@ BLOCK_MS = 8_000  # longer than the lease: without the watchdog it would hop fro
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(360)
 async def test_a_loop_blocking_update_is_dead_lettered_and_other_chats_flow(
     redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -68,6 +68,14 @@ async def test_a_loop_blocking_update_is_dead_lettered_and_other_chats_flow(
             fleet.start()
         await _wait_for_workers(redis, keys, WORKERS, fleet)
         pipeline = Pipeline(redis, settings)
+        # Warm up: every worker has started taking jobs before the measured traffic begins.
+        for n in range(CHATS):
+            assert (await pipeline.enqueue(make_update(40_000 + n, 9_000 + n, 1))).accepted
+        deadline = time.time() + 150
+        while len(await _read_stream(redis, f"{prefix}:ledger")) < 2 * CHATS:
+            assert time.time() < deadline, "the workers did not start taking work"
+            await asyncio.sleep(0.2)
+        await redis.delete(f"{prefix}:ledger")
         uid = 50_000
         blocking_uid = 0
         total = CHATS * PER_CHAT
