@@ -20,7 +20,13 @@ from shared.autopipeline import AutoPipelineRedis
 if TYPE_CHECKING:
     from shared.settings import RedisSection
 
-__all__ = ["connect_redis", "create_redis", "normalize_redis_url", "pack_with_hiredis"]
+__all__ = [
+    "connect_redis",
+    "create_redis",
+    "hiredis_packing",
+    "normalize_redis_url",
+    "pack_with_hiredis",
+]
 
 R = TypeVar("R", bound=Redis)
 
@@ -65,7 +71,7 @@ def create_redis(
     else:
         client = cls.from_url(normalize_redis_url(url), **options)
     pool = client.connection_pool
-    pool.connection_class = _hiredis_packing(pool.connection_class)
+    pool.connection_class = hiredis_packing(pool.connection_class)
     return client
 
 
@@ -111,9 +117,9 @@ async def pack_with_hiredis(client: Redis) -> None:
     """Give a client built elsewhere (arq's pool) hiredis packing; its idle connections are
     closed and dropped so that new ones are made with it."""
     pool = client.connection_pool
-    if _hiredis_packing(pool.connection_class) is pool.connection_class:
+    if hiredis_packing(pool.connection_class) is pool.connection_class:
         return
-    pool.connection_class = _hiredis_packing(pool.connection_class)
+    pool.connection_class = hiredis_packing(pool.connection_class)
     await pool.disconnect()
     pool.reset()  # type: ignore[no-untyped-call]
 
@@ -139,7 +145,7 @@ class _HiredisPacking(AbstractConnection):
 _packing_classes: dict[str, type[AbstractConnection]] = {}
 
 
-def _hiredis_packing(base: type[AbstractConnection]) -> type[AbstractConnection]:
+def hiredis_packing(base: type[AbstractConnection]) -> type[AbstractConnection]:
     """``base`` (TCP, TLS or Unix socket connection) with hiredis packing, one class each."""
     if not hasattr(hiredis, "pack_command") or issubclass(base, _HiredisPacking):
         return base

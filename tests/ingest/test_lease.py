@@ -8,7 +8,7 @@ import time
 from redis.asyncio import Redis
 
 from ingest.lease import PollerLease, lease_key
-from ingest.redis_client import hiredis_packing
+from shared.connections import hiredis_packing
 from tests.ingest.conftest import eventually
 
 
