@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Generic, Literal, TypeVar
+from typing import Final, Generic, Literal, TypeVar
 
 import msgspec
 
 __all__ = [
+    "STAFF_ROLES",
     "AcceptanceMode",
     "AddressType",
     "AssignmentType",
+    "Category",
     "ErrorBody",
     "LinkStatus",
     "Page",
     "RequestStatus",
     "Role",
     "ShiftStatus",
+    "Specialization",
     "StatusGroup",
     "Urgency",
     "UserStatus",
@@ -43,6 +46,34 @@ Urgency = Literal["low", "medium", "high", "critical"]
 AssignmentType = Literal["group", "individual"]
 AcceptanceMode = Literal["resident", "manager"]
 ShiftStatus = Literal["planned", "active", "paused", "completed", "cancelled"]
+# The documented values of fields the models keep as ``str`` (a value the services add later
+# must still decode): the bot's vocabulary, ``workers.bot.core.vocabulary``, is derived from these.
+Category = Literal[
+    "electricity",
+    "plumbing",
+    "heating",
+    "elevator",
+    "cleaning",
+    "landscaping",
+    "security",
+    "internet",
+    "repair",
+    "ventilation",
+    "other",
+]
+Specialization = Literal[
+    "electrician",
+    "plumber",
+    "heating",
+    "ventilation",
+    "elevator",
+    "cleaning",
+    "security",
+    "landscaping",
+    "repair",
+]
+# The roles that run the property: managers and admins.
+STAFF_ROLES: Final[frozenset[str]] = frozenset({"manager", "admin"})
 
 
 class Page(msgspec.Struct, Generic[T], frozen=True):

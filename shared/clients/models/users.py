@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-from shared.clients.models.common import AddressType, LinkStatus, Role, UserStatus
+from shared.clients.models.common import STAFF_ROLES, AddressType, LinkStatus, Role, UserStatus
 
 __all__ = [
     "AddressRef",
@@ -47,7 +47,7 @@ class User(msgspec.Struct, frozen=True):
 
     @property
     def is_staff(self) -> bool:
-        return "manager" in self.roles or "admin" in self.roles
+        return not STAFF_ROLES.isdisjoint(self.roles)
 
 
 class Yard(msgspec.Struct, frozen=True):

@@ -12,16 +12,15 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from shared.logs import get_logger
 from workers.bot.core.gateway_settings import GatewaySettingsStore
-from workers.bot.core.ui import error_message, is_transient
+from workers.bot.core.ui import error_message, is_transient, support_contact
 
-__all__ = ["answer", "new_draft_id", "report_failure", "say", "support_contact"]
+__all__ = ["answer", "new_draft_id", "report_failure", "say"]
 
 log = get_logger(__name__)
 
@@ -49,13 +48,6 @@ async def say(
         await event.answer(text, reply_markup=reply_markup)
     elif isinstance(event.message, Message):
         await event.message.answer(text, reply_markup=reply_markup)
-
-
-async def support_contact(data: dict[str, Any] | GatewaySettingsStore | None) -> str | None:
-    store = data.get("gateway_settings") if isinstance(data, dict) else data
-    if not isinstance(store, GatewaySettingsStore):
-        return None
-    return (await store.get()).support_contact or None
 
 
 async def report_failure(

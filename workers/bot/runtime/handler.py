@@ -34,6 +34,7 @@ from workers.bot.core.context import UpdateContext, UpdateMetaLike
 from workers.bot.core.failures import classify, for_pipeline
 from workers.bot.core.fsm import prefetched_fsm
 from workers.bot.core.texts import APOLOGY, PRIVATE_ONLY, UNAVAILABLE, UNAVAILABLE_SUPPORT
+from workers.bot.core.ui.errors import support_contact
 from workers.bot.metrics.prom import (
     HANDLER_SECONDS,
     UPDATES_FAILED,
@@ -196,14 +197,7 @@ class UpdateProcessor:
 
     async def _support_contact(self) -> str | None:
         """The admin's support contact (gateway settings, cached); ``None`` when unset or unread."""
-        store = self._dp.workflow_data.get("gateway_settings")
-        if store is None:
-            return None
-        try:
-            return (await store.get()).support_contact or None
-        except Exception:  # the apology must not fail over the contact
-            log.warning("support_contact_unread", exc_info=True)
-            return None
+        return await support_contact(self._dp.workflow_data.get("gateway_settings"))
 
 
 def _chat_of(update: Update) -> Any:

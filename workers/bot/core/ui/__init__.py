@@ -83,6 +83,7 @@ from workers.bot.core.ui.errors import (
     error_message,
     error_text,
     is_transient,
+    support_contact,
 )
 from workers.bot.core.ui.html import ELLIPSIS, escape, preview, safe, truncate
 from workers.bot.core.ui.i18n import tr, variants
@@ -184,6 +185,7 @@ __all__ = [
     "specialization_label",
     "split_html",
     "status_label",
+    "support_contact",
     "text_button",
     "to_local",
     "tr",

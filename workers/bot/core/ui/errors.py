@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Final, Protocol
 
 from shared.clients.errors import ServiceError
+from shared.logs import get_logger
 from workers.bot.core.failures import classify
 from workers.bot.core.texts import UNAVAILABLE
 from workers.bot.core.ui import texts
@@ -30,7 +31,10 @@ __all__ = [
     "error_message",
     "error_text",
     "is_transient",
+    "support_contact",
 ]
+
+log = get_logger(__name__)
 
 CODE_TEXTS: Final[dict[str, str]] = {
     "not_found": texts.ERR_NOT_FOUND,
@@ -111,15 +115,21 @@ class SupportSource(Protocol):
     async def get(self) -> _WithSupport: ...
 
 
+async def support_contact(settings: SupportSource | None) -> str | None:
+    """The admin's support contact for apologies and /help, or ``None``: unset, no store, or
+    unreadable now (a failure to read it only leaves the contact out, it never fails a reply)."""
+    if settings is None:
+        return None
+    try:
+        return (await settings.get()).support_contact or None
+    except Exception as exc:
+        log.warning("support_contact_unavailable", error=type(exc).__name__)
+        return None
+
+
 async def apology(
     exc: BaseException, settings: SupportSource | None = None, locale: str | None = None
 ) -> str:
-    """:func:`error_message` with the support contact read from the gateway settings (a failure
-    to read them only leaves the contact out)."""
-    support: str | None = None
-    if settings is not None and error_text(exc)[1]:
-        try:
-            support = (await settings.get()).support_contact or None
-        except Exception:  # the apology must not fail over the contact
-            support = None
+    """:func:`error_message` with the support contact read from the gateway settings."""
+    support = await support_contact(settings) if error_text(exc)[1] else None
     return error_message(exc, support=support, locale=locale)

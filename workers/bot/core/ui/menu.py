@@ -20,6 +20,7 @@ from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 
 from workers.bot.core.ui import texts
 from workers.bot.core.ui.i18n import tr, variants
+from workers.bot.core.vocabulary import is_staff_role
 
 __all__ = [
     "BUTTON_COMMANDS",
@@ -157,7 +158,7 @@ def menu_buttons(state: MenuState) -> list[MenuButton]:
             MenuButton.END_SHIFT if state.shift_active else MenuButton.START_SHIFT,
             MenuButton.HELP,
         ]
-    elif role in ("manager", "admin"):
+    elif is_staff_role(role):
         buttons = [
             MenuButton.REQUESTS,
             MenuButton.USERS,

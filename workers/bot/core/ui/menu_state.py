@@ -18,6 +18,7 @@ from workers.bot.core.auth import AuthContext
 from workers.bot.core.ui import texts
 from workers.bot.core.ui.i18n import tr
 from workers.bot.core.ui.menu import MenuState, build_main_menu
+from workers.bot.core.vocabulary import is_staff_role
 
 __all__ = ["load_menu_state", "main_menu", "send_main_menu"]
 
@@ -36,7 +37,7 @@ async def load_menu_state(auth: AuthContext, clients: ServiceClients) -> MenuSta
                 applicant_user_id=user.id, statuses=["confirmed"], size=1
             )
             return MenuState(role, auth.roles, awaiting_acceptance=page.total)
-        if role in ("manager", "admin"):
+        if is_staff_role(role):
             users = await clients.users.list_users(status="pending", size=1)
             return MenuState(role, auth.roles, pending_users=users.total)
         if role == "executor":

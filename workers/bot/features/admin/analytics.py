@@ -23,6 +23,7 @@ from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.replies import answer, report_failure
 from workers.bot.core.ui import texts as ui_texts
+from workers.bot.core.vocabulary import REQUEST_STATUSES
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import AnalyticsCB, btn, markup
 
@@ -34,17 +35,6 @@ PERIODS: Final = (7, 30, 90)
 DEFAULT_DAYS: Final = 30
 _ANALYTICS = {"command": "analytics"}
 _STAFF = {"roles": STAFF}
-_STATUS_ORDER: Final = (
-    "new",
-    "in_progress",
-    "purchase",
-    "clarification",
-    "done",
-    "confirmed",
-    "returned",
-    "accepted",
-    "cancelled",
-)
 
 
 def _section(
@@ -78,7 +68,7 @@ def render_summary(summary: Summary, days: int) -> tuple[str, InlineKeyboardMark
         lines.append(ui.tr(texts.ANALYTICS_RATING, rating=_number(req.avg_rating)))
     if req.avg_completion_hours is not None:
         lines.append(ui.tr(texts.ANALYTICS_HOURS, hours=_number(req.avg_completion_hours)))
-    lines += _section(texts.ANALYTICS_BY_STATUS, req.by_status, ui.status_label, _STATUS_ORDER)
+    lines += _section(texts.ANALYTICS_BY_STATUS, req.by_status, ui.status_label, REQUEST_STATUSES)
     lines += _section(texts.ANALYTICS_BY_CATEGORY, req.by_category, ui.category_label)
     lines += _section(texts.ANALYTICS_BY_URGENCY, req.by_urgency, ui.urgency_label)
     lines += ["", ui.tr(texts.ANALYTICS_USERS, total=users.total, new=users.new_in_period)]

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict, ServiceError
 from shared.clients.models import Request
-from workers.bot.core import ui
+from workers.bot.core import ui, vocabulary
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
@@ -38,20 +38,8 @@ __all__ = ["CATEGORY_GROUP", "router"]
 router = Router(name="admin-assign")
 
 _STAFF = {"roles": STAFF}
-# contracts.md §2: the specialization group a category's requests go to.
-CATEGORY_GROUP: Final = {
-    "electricity": "electrician",
-    "plumbing": "plumber",
-    "heating": "heating",
-    "elevator": "elevator",
-    "cleaning": "cleaning",
-    "landscaping": "landscaping",
-    "security": "security",
-    "internet": "electrician",
-    "repair": "repair",
-    "ventilation": "ventilation",
-    "other": "repair",
-}
+# The specialization group a category's requests go to.
+CATEGORY_GROUP: Final = vocabulary.CATEGORY_GROUP
 
 
 @router.callback_query(ManagerActionCB.filter(F.act == "grp"), flags=_STAFF)

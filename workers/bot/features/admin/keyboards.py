@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, Final, Literal, get_args
+from typing import Annotated, Any, Final, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import Field
 
+from shared.clients.models.common import Role, Specialization
 from workers.bot.core import callbacks as cb
+from workers.bot.core.vocabulary import ROLES, SPECIALIZATIONS
 
 __all__ = [
     "ROLE_ORDER",
@@ -71,25 +73,14 @@ SettingsAct = Literal["lru", "luz", "mon", "mof", "mru", "muz", "sup"]
 
 # Field types: workers.bot.core.callbacks (button data is validated before a handler runs).
 Tab = Literal["n", "d", "r", "p", "c"]
-Spec = Literal[
-    "electrician",
-    "plumber",
-    "heating",
-    "ventilation",
-    "elevator",
-    "cleaning",
-    "security",
-    "landscaping",
-    "repair",
-]
-Role = Literal["applicant", "executor", "manager", "admin"]
+Spec = Specialization
 # A packed ListView: status code . role code . page . search cache key.
 ViewCtx = Annotated[
     str, Field(pattern=r"^[pab-]\.(?:ap|ex|mg|ad|-)\.\d{1,5}\.[A-Za-z0-9_-]{0,16}$")
 ]
 _DEFAULT_VIEW: Final = "p.-.1."
-ROLE_ORDER: Final[tuple[str, ...]] = get_args(Role)
-SPEC_ORDER: Final[tuple[str, ...]] = get_args(Spec)
+ROLE_ORDER: Final[tuple[str, ...]] = ROLES
+SPEC_ORDER: Final[tuple[str, ...]] = SPECIALIZATIONS
 
 
 class RequestListCB(CallbackData, prefix="mrl"):

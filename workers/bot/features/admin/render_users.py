@@ -10,6 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.clients.models import Page, User, UserAddress
 from workers.bot.core import ui
+from workers.bot.core.vocabulary import is_staff_role
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import (
     ROLE_ORDER,
@@ -221,7 +222,7 @@ def roles_screen(
     user: User, mask: int, view: ListView, *, may_grant_staff: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
     ctx = view.pack()
-    keys = [r for r in ROLE_ORDER if may_grant_staff or r not in ("manager", "admin")]
+    keys = [r for r in ROLE_ORDER if may_grant_staff or not is_staff_role(r)]
     buttons = _toggles(
         keys,
         mask,

@@ -175,7 +175,7 @@ async def comment(
         if ui.is_transient(exc):
             raise
         await state.clear()
-        reason = ui.error_message(exc, support=(await gateway_settings.get()).support_contact)
+        reason = ui.error_message(exc, support=await ui.support_contact(gateway_settings))
         await message.answer(reason, reply_markup=await ui.main_menu(auth, clients))
         return
     await state.clear()

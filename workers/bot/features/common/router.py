@@ -27,6 +27,7 @@ from workers.bot.core.ui import (
     escape,
     main_menu,
     menu_button,
+    support_contact,
     tr,
 )
 from workers.bot.features.common import account, language, render, texts
@@ -139,7 +140,7 @@ async def help_command(
     locale: str,
 ) -> None:
     specs = (await catalog.get()).values()
-    support = (await gateway_settings.get()).support_contact
+    support = await support_contact(gateway_settings) or ""
     await message.answer(render.help_text(specs, auth, locale, support))
 
 

@@ -24,7 +24,7 @@ from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR
 from workers.bot.core.gateway_settings import GatewaySettingsStore
-from workers.bot.core.replies import answer, new_draft_id, say, support_contact
+from workers.bot.core.replies import answer, new_draft_id, say
 from workers.bot.features.executor import texts
 from workers.bot.features.executor.keyboards import ActionCB, FinishCB, button, markup
 from workers.bot.features.executor.states import CompleteFlow, PurchaseFlow
@@ -89,7 +89,7 @@ async def _refused(
     """A permanent refusal ends the flow with its reason; a transient failure keeps it."""
     if ui.is_transient(exc):
         raise exc
-    text = ui.error_message(exc, support=await support_contact(store))
+    text = ui.error_message(exc, support=await ui.support_contact(store))
     if isinstance(event, CallbackQuery):
         await answer(event)
     await _finish_with(event, state, text, auth, clients)

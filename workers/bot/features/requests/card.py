@@ -28,7 +28,7 @@ from workers.bot.features.requests.render_card import CardView, back_button, car
 from workers.bot.features.requests.render_create import button, markup
 from workers.bot.features.requests.replies import answer, answer_stale
 from workers.bot.features.requests.states import ReplyClarification
-from workers.bot.features.requests.support import chat_of, support_contact
+from workers.bot.features.requests.support import chat_of
 
 __all__ = ["VIEW_FLAGS", "actionable", "router", "show_card"]
 
@@ -134,7 +134,7 @@ async def on_cancel(
             fresh = await load_card(clients, auth, number)
             await show_card(query, fresh, number, back, note=ui.tr(ui_texts.ERR_CHANGED))
             return
-        support = await support_contact(gateway_settings)
+        support = await ui.support_contact(gateway_settings)
         await bot.send_message(chat_of(query), ui.error_message(exc, support=support))
         return
     log.info("request_cancelled", number=number)
@@ -200,7 +200,7 @@ async def on_reply(
             raise
         log.info("request_reply_refused", number=number, code=exc.code, status=exc.status)
         await state.clear()
-        support = await support_contact(gateway_settings)
+        support = await ui.support_contact(gateway_settings)
         menu = await ui.main_menu(auth, clients)
         await message.answer(ui.error_message(exc, support=support), reply_markup=menu)
         return

@@ -15,13 +15,13 @@ from shared.clients.errors import ServiceError, ServiceNotFound
 from shared.clients.models.requests import Request
 from shared.logs import get_logger
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.vocabulary import is_staff_role
 from workers.bot.features.requests.render_card import CardView
 
-__all__ = ["STAFF_ROLES", "load_card", "viewer_id"]
+__all__ = ["load_card", "viewer_id"]
 
 log = get_logger(__name__)
 
-STAFF_ROLES: Final = frozenset({"manager", "admin"})
 _COMMENTS_PAGE: Final = 50
 
 
@@ -29,7 +29,7 @@ def viewer_id(auth: AuthContext) -> int | None:
     """Whose visibility R5 applies: the user's, unless the active role is a manager's."""
     if auth.user is None:
         return None
-    return None if auth.active_role in STAFF_ROLES else auth.user.id
+    return None if is_staff_role(auth.active_role) else auth.user.id
 
 
 async def load_card(clients: ServiceClients, auth: AuthContext, number: str) -> CardView | None:

@@ -27,7 +27,7 @@ from workers.bot.features.requests.keyboards import CreateCb
 from workers.bot.features.requests.render_create import edit_markup, summary_text
 from workers.bot.features.requests.replies import answer, answer_stale
 from workers.bot.features.requests.states import CreateRequest
-from workers.bot.features.requests.support import chat_of, support_contact
+from workers.bot.features.requests.support import chat_of
 
 __all__ = ["router"]
 
@@ -109,7 +109,7 @@ async def on_confirm(
         if ui.is_transient(exc):
             raise
         log.info("request_create_refused", draft=draft.id, code=exc.code, status=exc.status)
-        support = await support_contact(gateway_settings)
+        support = await ui.support_contact(gateway_settings)
         await bot.send_message(chat_of(query), ui.error_message(exc, support=support))
         return
     log.info("request_created", draft=draft.id, number=number)

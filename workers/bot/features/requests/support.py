@@ -1,5 +1,5 @@
-"""Small helpers the handlers share: the support contact, the chat a callback belongs to, and
-starting over when a flow's state has lost its draft."""
+"""Small helpers the handlers share: the chat a callback belongs to, and starting over when a
+flow's state has lost its draft."""
 
 from __future__ import annotations
 
@@ -13,26 +13,13 @@ from shared.clients import ServiceClients
 from shared.logs import get_logger
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
-from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.features.requests import texts
 
-__all__ = ["chat_of", "draft_or_lost", "flow_lost", "support_contact"]
+__all__ = ["chat_of", "draft_or_lost", "flow_lost"]
 
 log = get_logger(__name__)
 
 T = TypeVar("T")
-
-
-async def support_contact(store: GatewaySettingsStore | None) -> str | None:
-    """The admin's support contact for apologies, or ``None`` (unset, or unreadable now)."""
-    if store is None:
-        return None
-    try:
-        current = await store.get()
-    except Exception as exc:  # a convenience: an apology goes out without it
-        log.warning("support_contact_unavailable", error=type(exc).__name__)
-        return None
-    return current.support_contact or None
 
 
 def chat_of(query: CallbackQuery) -> int:

@@ -23,6 +23,7 @@ from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.replies import answer, report_failure, say
 from workers.bot.core.shift_check import active_shifts
 from workers.bot.core.ui import texts as ui_texts
+from workers.bot.core.vocabulary import WORK_STATUSES
 from workers.bot.features.shifts import render, schedule, take, texts
 from workers.bot.features.shifts.keyboards import (
     EndAskCB,
@@ -175,7 +176,7 @@ async def _end_summary(
     user_id = auth.user_id
     assert user_id is not None
     mine = await clients.requests.list_requests(
-        executor_user_id=user_id, statuses=["in_progress", "purchase", "clarification"], size=1
+        executor_user_id=user_id, statuses=list(WORK_STATUSES), size=1
     )
     pool = await clients.requests.pool(user_id, size=1)
     return render.end_summary(shift, mine.total, pool.total)

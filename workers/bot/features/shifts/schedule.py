@@ -19,6 +19,7 @@ from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.replies import answer
 from workers.bot.core.ui import texts as ui_texts
+from workers.bot.core.vocabulary import is_staff_role
 from workers.bot.features.shifts import render, texts
 from workers.bot.features.shifts.keyboards import WeekCB
 
@@ -70,7 +71,7 @@ async def _executor_names(clients: ServiceClients) -> dict[int, str]:
 async def _week(
     auth: AuthContext, clients: ServiceClients, monday: dt.date
 ) -> tuple[str, InlineKeyboardMarkup]:
-    if auth.active_role in ("manager", "admin"):
+    if is_staff_role(auth.active_role):
         shifts = await _everyone(auth, clients, monday)
         return render.schedule_week(shifts, monday, await _executor_names(clients))
     user_id = auth.user_id

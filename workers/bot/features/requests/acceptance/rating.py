@@ -23,7 +23,7 @@ from workers.bot.features.requests.card import actionable, show_card
 from workers.bot.features.requests.card_data import load_card
 from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.render_card import stars
-from workers.bot.features.requests.support import chat_of, support_contact
+from workers.bot.features.requests.support import chat_of
 
 __all__ = ["router"]
 
@@ -73,7 +73,7 @@ async def on_rating(
             fresh = await load_card(clients, auth, number)
             await show_card(query, fresh, number, Back(), note=ui.tr(ui_texts.ERR_CHANGED))
             return
-        support = await support_contact(gateway_settings)
+        support = await ui.support_contact(gateway_settings)
         await bot.send_message(chat_of(query), ui.error_message(exc, support=support))
         return
     log.info("request_accepted", number=number, rating=callback_data.rating)

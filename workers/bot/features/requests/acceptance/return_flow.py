@@ -47,7 +47,7 @@ from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.media import collect_media, media_expected
 from workers.bot.features.requests.replies import answer, answer_stale
-from workers.bot.features.requests.support import chat_of, draft_or_lost, support_contact
+from workers.bot.features.requests.support import chat_of, draft_or_lost
 
 __all__ = ["router"]
 
@@ -196,7 +196,7 @@ async def on_send(
             menu = await ui.main_menu(auth, clients)
             await bot.send_message(chat_of(query), ui.tr(ui_texts.ERR_CHANGED), reply_markup=menu)
             return
-        support = await support_contact(gateway_settings)
+        support = await ui.support_contact(gateway_settings)
         await bot.send_message(chat_of(query), ui.error_message(exc, support=support))
         return
     log.info("request_returned", draft=draft.id, number=draft.number)
