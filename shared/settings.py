@@ -25,6 +25,7 @@ __all__ = [
     "DatabaseSettings",
     "Settings",
     "SettingsError",
+    "default_of",
     "load_database_settings",
     "load_section",
     "load_settings",
@@ -368,6 +369,12 @@ class RateLimitSettings(_Section):
     messages_per_minute: int = Field(default=20, ge=1)
     messages_per_hour: int = Field(default=100, ge=1)
     commands_per_minute: int = Field(default=5, ge=1)
+
+
+def default_of(section: type[BaseSettings], name: str) -> Any:
+    """The default of a setting, for the config objects that take their values from settings
+    (their own defaults, which tests lean on, are these: each default is written once)."""
+    return section.model_fields[name].get_default(call_default_factory=True)
 
 
 class PipelineSettings(_Section):

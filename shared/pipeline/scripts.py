@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 from typing import Any
 
@@ -19,7 +20,7 @@ from redis.asyncio.client import Pipeline as RedisPipeline
 from redis.exceptions import NoScriptError, RedisError
 
 from shared.pipeline.keys import Keys
-from shared.settings import Settings
+from shared.settings import PipelineSettings, Settings, default_of
 
 __all__ = [
     "ARQ_JOB_TTL_MS",
@@ -27,7 +28,9 @@ __all__ = [
     "PipelineScripts",
     "ReplicaAckMissing",
     "ScriptConfig",
+    "Settlement",
     "Step",
+    "StepKind",
     "run_batch",
 ]
 
@@ -122,11 +125,11 @@ def _check_acks(reply: Any, wanted: int) -> None:
 class ScriptConfig:
     """The numbers the scripts need, from settings (tests build their own)."""
 
-    lease_ms: int = 15_000
-    max_attempts: int = 5
-    max_pending: int = 10_000
-    dedup_ttl_ms: int = 48 * 3600 * 1000
-    grace_ms: int = 2_000
+    lease_ms: int = default_of(PipelineSettings, "lease_ms")
+    max_attempts: int = default_of(PipelineSettings, "max_attempts")
+    max_pending: int = default_of(PipelineSettings, "max_pending_per_chat")
+    dedup_ttl_ms: int = default_of(PipelineSettings, "dedup_ttl") * 1000
+    grace_ms: int = default_of(PipelineSettings, "reaper_grace_ms")
     job_ttl_ms: int = ARQ_JOB_TTL_MS
 
     @classmethod
@@ -141,6 +144,28 @@ class ScriptConfig:
         )
 
 
+class StepKind(StrEnum):
+    """What a claim/next step tells the drainer (the first element of the scripts' reply)."""
+
+    ITEM = "ITEM"
+    RELEASED = "RELEASED"
+    YIELD = "YIELD"
+    LOST = "LOST"
+    STALE = "STALE"
+    BUSY = "BUSY"
+    WAIT = "WAIT"
+    HANDOFF = "HANDOFF"
+
+
+class Settlement(StrEnum):
+    """How the drainer settles the head update (``next.lua``'s outcome argument)."""
+
+    OK = "ok"
+    FAIL = "fail"
+    DEAD = "dead"
+    DEFER = "defer"
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """What a claim/next step told the drainer to do.
@@ -150,7 +175,7 @@ class Step:
     (come back in ``wait_ms``), HANDOFF (the activation moved to a fresh job, ``epoch``).
     """
 
-    kind: str
+    kind: StepKind
     uid: int = 0
     payload: bytes = b""
     attempt: int = 0
@@ -166,12 +191,12 @@ def _s(v: Any) -> str:
 
 
 def parse_step(reply: list[Any]) -> Step:
-    kind = _s(reply[0])
-    if kind in ("BUSY", "WAIT"):
+    kind = StepKind(_s(reply[0]))
+    if kind in (StepKind.BUSY, StepKind.WAIT):
         return Step(kind, wait_ms=int(reply[1]))
-    if kind == "HANDOFF":
+    if kind is StepKind.HANDOFF:
         return Step(kind, epoch=_s(reply[1]))
-    if kind == "STALE":
+    if kind is StepKind.STALE:
         return Step(kind)
     uid = _s(reply[1])
     seen = _s(reply[4])
@@ -273,7 +298,7 @@ class PipelineScripts:
         hold_ms: int = 0,
         now: int | None = None,
     ) -> Step:
-        """Settle ``uid``: outcome ``ok``, ``fail``, ``dead`` or ``defer`` (see next.lua)."""
+        """Settle ``uid`` with a :class:`Settlement` (ok, fail, dead, defer: see next.lua)."""
         c = self.config
         args = [*self.common_args(ck, now), epoch, token, c.lease_ms, c.max_attempts, uid]
         args += [outcome, error, "1" if yield_ else "0", max(0, int(hold_ms))]

@@ -39,6 +39,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
@@ -47,13 +48,14 @@ from shared.errors import PermanentError
 from shared.labels import Children
 from shared.logs import get_logger, redact
 from shared.pipeline import metrics
-from shared.pipeline.scripts import PipelineScripts, Step
-from shared.settings import Settings
+from shared.pipeline.scripts import PipelineScripts, Settlement, Step, StepKind
+from shared.settings import PipelineSettings, Settings, default_of
 from workers.pipeline.watchdog import Activity
 
 __all__ = [
     "DrainConfig",
     "Drainer",
+    "Fenced",
     "HandlerFactory",
     "UpdateHandler",
     "UpdateMeta",
@@ -88,13 +90,13 @@ HandlerFactory = Callable[
 
 @dataclass(frozen=True, slots=True)
 class DrainConfig:
-    batch_size: int = 20
-    batch_seconds: float = 2.0
-    handler_timeout: float = 20.0
-    lease_ms: int = 15_000
-    max_attempts: int = 5
-    retry_backoff: Sequence[float] = (1.0, 5.0, 30.0, 120.0)
-    max_hold_seconds: float = 600.0
+    batch_size: int = default_of(PipelineSettings, "batch_size")
+    batch_seconds: float = default_of(PipelineSettings, "batch_seconds")
+    handler_timeout: float = default_of(PipelineSettings, "handler_timeout")
+    lease_ms: int = default_of(PipelineSettings, "lease_ms")
+    max_attempts: int = default_of(PipelineSettings, "max_attempts")
+    retry_backoff: Sequence[float] = default_of(PipelineSettings, "retry_backoff")
+    max_hold_seconds: float = default_of(PipelineSettings, "max_hold_seconds")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DrainConfig:
@@ -134,9 +136,19 @@ def _retry_after(exc: BaseException, cap: float) -> float | None:
     return wait
 
 
+class Fenced(StrEnum):
+    """The activation lost its lease while the handler ran: ``LOST`` when a heartbeat saw the
+    lease taken over, ``UNSURE`` when heartbeats failed for most of a lease (self-fenced)."""
+
+    LOST = "lost"
+    UNSURE = "unsure"
+
+
 @dataclass(slots=True)
 class _Settle:
-    outcome: str  # ok | fail | dead | defer | lost (fenced) | unsure (heartbeats failed)
+    """How one update ended: settled in the script (:class:`Settlement`), or fenced out."""
+
+    outcome: Settlement | Fenced
     error: str = ""
     hold_ms: int = 0
 
@@ -229,29 +241,29 @@ class Drainer:
         step = await self.scripts.claim(self.redis, ck, epoch, token, handoff=handoff)
         _activations(step.kind.lower()).inc()
         self._count_dead(ck, step)
-        if step.kind == "BUSY":
+        if step.kind is StepKind.BUSY:
             # A live holder (or a dead one whose lease has not run out): look again after it.
             return step.wait_ms / 1000 + random.uniform(0.01, 0.1)
-        if step.kind == "WAIT":
+        if step.kind is StepKind.WAIT:
             return max(step.wait_ms / 1000, ROTATE_S)
         started = time.monotonic()
         done = 0
         lease = _Lease(self, ck, epoch, token, granted)
         self.activity.hold(ck, epoch, token)
         try:
-            while step.kind == "ITEM":
+            while step.kind is StepKind.ITEM:
                 lease.start()
                 settle = await self._run_one(ck, epoch, token, step, lease)
-                if settle.outcome in ("lost", "unsure"):
+                if isinstance(settle.outcome, Fenced):
                     metrics.LEASES_LOST.inc()
                     _updates("lost").inc()
                     log.warning(
                         "lease_lost",
                         ordering_key=ck,
                         update_id=step.uid,
-                        confirmed=settle.outcome == "lost",
+                        confirmed=settle.outcome is Fenced.LOST,
                     )
-                    if settle.outcome == "unsure":
+                    if settle.outcome is Fenced.UNSURE:
                         # Heartbeats failed: give the chat back if it is still ours, else stay out.
                         return await self._release_unsure(ck, epoch, token, step.uid)
                     return None
@@ -271,12 +283,12 @@ class Drainer:
                     hold_ms=settle.hold_ms,
                 )
                 self._count_dead(ck, step)
-                if step.kind == "YIELD":
+                if step.kind is StepKind.YIELD:
                     return max(settle.hold_ms / 1000, ROTATE_S)
         finally:
             lease.stop()
             self.activity.drop(ck, token)
-        if step.kind == "LOST":
+        if step.kind is StepKind.LOST:
             metrics.LEASES_LOST.inc()
             log.warning("lease_lost", ordering_key=ck)
         return None
@@ -309,7 +321,7 @@ class Drainer:
                 await self._release_on_cancel(ck, epoch, token, step.uid)
                 raise
             if lease.lost:
-                return _Settle("lost" if lease.confirmed else "unsure")
+                return _Settle(Fenced.LOST if lease.confirmed else Fenced.UNSURE)
             return self._failed(ck, step, RuntimeError("handler was cancelled"))
         except Exception as exc:
             return self._failed(ck, step, exc)
@@ -318,9 +330,9 @@ class Drainer:
             self.activity.running.pop(task, None)
             metrics.HANDLER_SECONDS.observe(time.perf_counter() - t0)
         if lease.lost:
-            return _Settle("lost" if lease.confirmed else "unsure")
+            return _Settle(Fenced.LOST if lease.confirmed else Fenced.UNSURE)
         _updates("ok").inc()
-        return _Settle("ok")
+        return _Settle(Settlement.OK)
 
     def _failed(self, ck: str, step: Step, exc: Exception) -> _Settle:
         text = error_text(exc)
@@ -328,10 +340,10 @@ class Drainer:
         if wait is not None:
             metrics.UPDATES.labels(outcome="retry_after").inc()
             log.info("update_retry_after", ordering_key=ck, update_id=step.uid, retry_after=wait)
-            return _Settle("defer", text, int(wait * 1000))
+            return _Settle(Settlement.DEFER, text, int(wait * 1000))
         if isinstance(exc, PermanentError):
             log.error("update_failed_permanently", ordering_key=ck, update_id=step.uid, error=text)
-            return _Settle("dead", text)
+            return _Settle(Settlement.DEAD, text)
         if isinstance(exc, TimeoutError):
             text = f"handler timed out after {self.config.handler_timeout:g}s"
         metrics.UPDATES.labels(outcome="failed").inc()
@@ -346,7 +358,7 @@ class Drainer:
                 max_attempts=self.config.max_attempts,
                 error=text,
             )
-            return _Settle("dead", text)
+            return _Settle(Settlement.DEAD, text)
         backoff = self.config.backoff(step.attempt)
         log.warning(
             "update_failed",
@@ -357,18 +369,25 @@ class Drainer:
             retry_in=backoff,
             error=text,
         )
-        return _Settle("fail", text, int(backoff * 1000))
+        return _Settle(Settlement.FAIL, text, int(backoff * 1000))
 
     async def _release_unsure(self, ck: str, epoch: str, token: str, uid: int) -> float | None:
         try:
             step = await self.scripts.next(
-                self.redis, ck, epoch, token, uid, "defer", error="lease unsure", yield_=True
+                self.redis,
+                ck,
+                epoch,
+                token,
+                uid,
+                Settlement.DEFER,
+                error="lease unsure",
+                yield_=True,
             )
         except Exception as exc:  # still unreachable: the reaper takes the chat over
             log.warning("release_unsure_failed", ordering_key=ck, error=error_text(exc))
             return None
         # YIELD: it was still ours and the job must stay queued; LOST / RELEASED: nothing to do.
-        return ROTATE_S if step.kind == "YIELD" else None
+        return ROTATE_S if step.kind is StepKind.YIELD else None
 
     async def _release_on_cancel(self, ck: str, epoch: str, token: str, uid: int) -> None:
         metrics.UPDATES.labels(outcome="deferred").inc()
@@ -376,7 +395,14 @@ class Drainer:
             await asyncio.wait_for(
                 asyncio.shield(
                     self.scripts.next(
-                        self.redis, ck, epoch, token, uid, "defer", error="cancelled", yield_=True
+                        self.redis,
+                        ck,
+                        epoch,
+                        token,
+                        uid,
+                        Settlement.DEFER,
+                        error="cancelled",
+                        yield_=True,
                     )
                 ),
                 2.0,
