@@ -13,6 +13,7 @@ observer, to name the handler in logs and metrics.
 from __future__ import annotations
 
 from aiogram import Dispatcher
+from aiogram.dispatcher.middlewares.error import ErrorsMiddleware
 
 from workers.bot.middlewares.access import AccessMiddleware
 from workers.bot.middlewares.auth import AuthMiddleware
@@ -45,6 +46,10 @@ def install(
     dp.update.outer_middleware(ratelimit)
     dp.update.outer_middleware(i18n)
     dp.update.outer_middleware(auth)
+    # Innermost: errors a router's error handler answers (workers.bot.core.service_errors) are
+    # answered inside the logging middleware, so they are logged as handled updates. aiogram's
+    # own ErrorsMiddleware, outermost, still sees whatever nobody answered.
+    dp.update.outer_middleware(ErrorsMiddleware(dp))
     names = HandlerNameMiddleware()
     for event, observer in dp.observers.items():
         if event not in _SKIP_INNER:

@@ -15,13 +15,12 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
-from shared.clients.errors import ServiceError
 from shared.clients.models import Summary
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
-from workers.bot.core.replies import answer, report_failure
+from workers.bot.core.replies import answer
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.core.vocabulary import REQUEST_STATUSES
 from workers.bot.features.admin import texts
@@ -97,11 +96,7 @@ async def analytics(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
-    try:
-        summary = await _summary(auth, clients, DEFAULT_DAYS)
-    except ServiceError as exc:
-        await report_failure(message, exc, gateway_settings)
-        return
+    summary = await _summary(auth, clients, DEFAULT_DAYS)
     text, keyboard = render_summary(summary, DEFAULT_DAYS)
     await message.answer(text, reply_markup=keyboard)
 
@@ -117,10 +112,6 @@ async def analytics_period(
     if callback_data.days not in PERIODS:
         await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
         return
-    try:
-        summary = await _summary(auth, clients, callback_data.days)
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    summary = await _summary(auth, clients, callback_data.days)
     await answer(query)
     await ui.edit_or_send(query, *render_summary(summary, callback_data.days))

@@ -159,8 +159,5 @@ async def assign_executor(
     except ServiceConflict as exc:
         await show_current_card(query, number, exc, clients, gateway_settings)
         return
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
     await answer(query, ui.tr(texts.SAVED))
     await ui.edit_or_send(query, *await card_view(clients, request))

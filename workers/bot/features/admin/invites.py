@@ -14,14 +14,13 @@ from aiogram import Bot, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 
 from shared.clients import ServiceClients
-from shared.clients.errors import ServiceError
 from shared.clients.models import Invite
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.context import UpdateContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
-from workers.bot.core.replies import answer, report_failure
+from workers.bot.core.replies import answer
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import (
@@ -141,17 +140,13 @@ async def create_invite(
         await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
         return
     specs = from_mask(callback_data.mask, SPEC_ORDER) if role == "executor" else []
-    try:
-        invite = await clients.users.create_invite(
-            role,
-            specs,
-            actor_user_id=auth.user_id,
-            expires_in_hours=callback_data.hours,
-            idempotency_key=f"upd:{update_context.update_id}",
-        )
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    invite = await clients.users.create_invite(
+        role,
+        specs,
+        actor_user_id=auth.user_id,
+        expires_in_hours=callback_data.hours,
+        idempotency_key=f"upd:{update_context.update_id}",
+    )
     me = await bot.me()
     await answer(query)
     await ui.edit_or_send(query, _created(invite, invite_link(me.username or "", invite.token)))

@@ -23,7 +23,7 @@ from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
-from workers.bot.core.replies import answer, new_draft_id, report_failure, say
+from workers.bot.core.replies import answer, new_draft_id, say
 from workers.bot.features.admin import render_requests as render
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import (
@@ -83,11 +83,7 @@ async def request_card(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
-    try:
-        request = await clients.requests.get(callback_data.number)
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    request = await clients.requests.get(callback_data.number)
     await answer(query)
     text, markup = await card_view(clients, request, callback_data.tab, callback_data.page)
     await ui.edit_or_send(query, text, markup)

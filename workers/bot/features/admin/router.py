@@ -11,6 +11,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from workers.bot.core.gate import install_gate
+from workers.bot.core.service_errors import report_service_errors
 from workers.bot.features.admin import (
     analytics,
     assign,
@@ -25,5 +26,6 @@ __all__ = ["router"]
 
 router = Router(name="admin")
 install_gate(router)
+report_service_errors(router, __package__)
 for part in (requests, assign, users, user_actions, invites, analytics, settings):
     router.include_router(part.router)

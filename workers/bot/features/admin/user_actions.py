@@ -74,11 +74,7 @@ async def _show_card(
     note: str | None = None,
 ) -> None:
     """Answer (with ``note`` as a toast) and show the card as it is now."""
-    try:
-        user, links = await _load(clients, user_id)
-    except ServiceError as exc:
-        await report_failure(query, exc, store)
-        return
+    user, links = await _load(clients, user_id)
     await answer(query, note)
     await ui.edit_or_send(query, *render.user_card(user, links, view))
 
@@ -129,25 +125,21 @@ async def user_action(
     assert auth.user_id is not None
     target, view, act = callback_data.user_id, _view(callback_data), callback_data.act
     key = f"upd:{update_context.update_id}"
-    try:
-        if act in ("blk", "ubl"):
-            user = await clients.users.get(target)
-            await answer(query)
-            await ui.edit_or_send(query, *render.block_confirm(user, view))
-            return
-        if act == "apr":
-            changed = await _approve(clients, target, auth.user_id, key)
-            note = texts.USER_APPROVED
-        else:
-            status: UserStatus = "blocked" if act == "bly" else "approved"
-            changed = await clients.users.set_status(
-                target, status, actor_user_id=auth.user_id, idempotency_key=key
-            )
-            note = texts.USER_BLOCKED if act == "bly" else texts.USER_UNBLOCKED
-        await auth.forget_other(changed.telegram_id)
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
+    if act in ("blk", "ubl"):
+        user = await clients.users.get(target)
+        await answer(query)
+        await ui.edit_or_send(query, *render.block_confirm(user, view))
         return
+    if act == "apr":
+        changed = await _approve(clients, target, auth.user_id, key)
+        note = texts.USER_APPROVED
+    else:
+        status: UserStatus = "blocked" if act == "bly" else "approved"
+        changed = await clients.users.set_status(
+            target, status, actor_user_id=auth.user_id, idempotency_key=key
+        )
+        note = texts.USER_BLOCKED if act == "bly" else texts.USER_UNBLOCKED
+    await auth.forget_other(changed.telegram_id)
     await _show_card(query, clients, target, view, gateway_settings, ui.tr(note))
 
 
@@ -182,17 +174,13 @@ async def reject_link(
     gateway_settings: GatewaySettingsStore,
 ) -> None:
     assert auth.user_id is not None
-    try:
-        await clients.users.review_apartment(
-            callback_data.user_id,
-            callback_data.apartment_id,
-            "rejected",
-            actor_user_id=auth.user_id,
-            idempotency_key=f"upd:{update_context.update_id}",
-        )
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    await clients.users.review_apartment(
+        callback_data.user_id,
+        callback_data.apartment_id,
+        "rejected",
+        actor_user_id=auth.user_id,
+        idempotency_key=f"upd:{update_context.update_id}",
+    )
     await _show_card_of(
         query, clients, callback_data, gateway_settings, ui.tr(texts.LINK_REJECTED_DONE)
     )
@@ -229,13 +217,9 @@ async def save_roles(
     if not chosen:
         await answer(query, ui.tr(texts.ROLES_REQUIRED), alert=True)
         return
-    try:
-        changed = await clients.users.set_roles(
-            callback_data.user_id, chosen, actor_user_id=auth.user_id
-        )
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    changed = await clients.users.set_roles(
+        callback_data.user_id, chosen, actor_user_id=auth.user_id
+    )
     await auth.forget_other(changed.telegram_id)
     await _show_card_of(query, clients, callback_data, gateway_settings, ui.tr(texts.SAVED))
 
@@ -265,12 +249,8 @@ async def save_specializations(
 ) -> None:
     assert auth.user_id is not None
     chosen = from_mask(callback_data.mask, SPEC_ORDER)
-    try:
-        changed = await clients.users.set_specializations(
-            callback_data.user_id, chosen, actor_user_id=auth.user_id
-        )
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    changed = await clients.users.set_specializations(
+        callback_data.user_id, chosen, actor_user_id=auth.user_id
+    )
     await auth.forget_other(changed.telegram_id)
     await _show_card_of(query, clients, callback_data, gateway_settings, ui.tr(texts.SAVED))

@@ -20,6 +20,7 @@ from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR, install_gate
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.replies import answer, report_failure
+from workers.bot.core.service_errors import report_service_errors
 from workers.bot.core.shift_check import has_active_shift
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.executor import render, texts, work
@@ -29,6 +30,7 @@ __all__ = ["router"]
 
 router = Router(name="executor")
 install_gate(router)
+report_service_errors(router, __package__)
 router.include_router(work.router)
 
 _WORK = {"roles": EXECUTOR}
@@ -82,11 +84,7 @@ async def open_card(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
-    try:
-        request = await clients.requests.get(callback_data.number, viewer_user_id=auth.user_id)
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    request = await clients.requests.get(callback_data.number, viewer_user_id=auth.user_id)
     await answer(query)
     await ui.edit_or_send(query, *render.card(request, callback_data.page))
 
@@ -111,9 +109,6 @@ async def resume(
         )
     except ServiceConflict as exc:
         await _refresh_after_conflict(query, number, exc, auth, clients, gateway_settings)
-        return
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
         return
     await answer(query, ui.tr(texts.RESUMED, number=number))
     await ui.edit_or_send(query, *render.card(request))
@@ -196,9 +191,6 @@ async def claim(
             await answer(query, ui.tr(texts.CLAIM_MISMATCH), alert=True)
         else:
             await report_failure(query, exc, gateway_settings)
-        return
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
         return
     else:
         await answer(query, ui.tr(texts.CLAIMED, number=number))

@@ -14,13 +14,14 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
-from shared.clients.errors import ServiceError, ValidationFailed
+from shared.clients.errors import ValidationFailed
 from shared.clients.models import Shift, ShiftStatus
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR, install_gate
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.replies import answer, report_failure, say
+from workers.bot.core.service_errors import report_service_errors
 from workers.bot.core.shift_check import active_shifts
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.core.vocabulary import WORK_STATUSES
@@ -38,6 +39,7 @@ __all__ = ["router"]
 
 router = Router(name="shifts")
 install_gate(router)
+report_service_errors(router, __package__)
 router.include_router(take.router)
 router.include_router(schedule.router)
 
@@ -100,11 +102,7 @@ async def shift_card(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
-    try:
-        shift = await auth.call(lambda token: clients.shifts.get(token, callback_data.shift_id))
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    shift = await auth.call(lambda token: clients.shifts.get(token, callback_data.shift_id))
     await answer(query)
     own = shift.executor_user_id == auth.user_id
     await ui.edit_or_send(query, *render.shift_card(shift, _now(), own=own))
@@ -147,9 +145,6 @@ async def start_shift(
         opens = ui.fmt_datetime(render.opens_at(current))
         await answer(query, ui.tr(texts.START_OPENS_AT, opens=opens), alert=True)
         return
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
     await answer(query)
     await ui.edit_or_send(query, *render.shift_card(shift, _now(), own=True))
     end = ui.fmt_datetime(shift.planned_end_time)
@@ -190,11 +185,7 @@ async def end_shift_ask(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
-    try:
-        shift = await auth.call(lambda token: clients.shifts.get(token, callback_data.shift_id))
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    shift = await auth.call(lambda token: clients.shifts.get(token, callback_data.shift_id))
     if shift.status != "active" or shift.executor_user_id != auth.user_id:
         await answer(query, ui.tr(ui_texts.ERR_SHIFT_STATE), alert=True)
         return
@@ -212,11 +203,7 @@ async def end_shift(
     gateway_settings: GatewaySettingsStore,
 ) -> None:
     shift_id = callback_data.shift_id
-    try:
-        shift = await auth.call(lambda token: clients.shifts.end(token, shift_id))
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    shift = await auth.call(lambda token: clients.shifts.end(token, shift_id))
     await answer(query)
     await ui.edit_or_send(query, *render.shift_card(shift, _now(), own=True))
     ended = ui.tr(texts.ENDED, shift_id=shift.id)

@@ -16,12 +16,12 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
-from shared.clients.errors import ServiceConflict, ServiceError
+from shared.clients.errors import ServiceConflict
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR
 from workers.bot.core.gateway_settings import GatewaySettingsStore
-from workers.bot.core.replies import answer, report_failure
+from workers.bot.core.replies import answer
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.shifts import render, texts
 from workers.bot.features.shifts.keyboards import AvailableCB, PickCB, TakeCB
@@ -85,11 +85,7 @@ async def pick(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
-    try:
-        shift = await auth.call(lambda token: clients.shifts.get(token, callback_data.shift_id))
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
-        return
+    shift = await auth.call(lambda token: clients.shifts.get(token, callback_data.shift_id))
     if shift.status != "planned" or shift.executor_user_id not in (None, auth.user_id):
         await answer(query, ui.tr(ui_texts.ERR_SHIFT_TAKEN), alert=True)
         await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
@@ -120,9 +116,6 @@ async def take(
         text = ui_texts.ERR_SHIFT_TAKEN if exc.code == "shift_taken" else ui_texts.OUTDATED
         await answer(query, ui.tr(text), alert=True)
         await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
-        return
-    except ServiceError as exc:
-        await report_failure(query, exc, gateway_settings)
         return
     await answer(query)
     taken = ui.tr(
