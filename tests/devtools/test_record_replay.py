@@ -9,8 +9,10 @@ through a fresh pipeline and worker: the transcript must be the live one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +49,28 @@ async def _act(live: ReplayHarness, update: dict[str, Any]) -> dict[str, Any]:
     return update
 
 
-async def _live_session(live: ReplayHarness, ingest_url: str) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient() as http:
-        answer = await http.post(
-            f"{live.telegram_url}/bot{TEST_TOKEN}/setWebhook",
-            json={"url": f"{ingest_url}/webhook", "secret_token": SECRET},
-        )
-    assert answer.json()["ok"]
+@contextlib.asynccontextmanager
+async def webhooked(
+    env: dict[str, str], prefix: str, database: str, handler_factory: Any = None
+) -> AsyncIterator[ReplayHarness]:
+    """A real ingest process (``env``) that the fake Bot API delivers to by webhook, and a real
+    worker in this loop: what a live session records."""
+    async with (
+        ingest_process(env) as ingest_url,
+        ReplayHarness(
+            handler_factory=handler_factory, key_prefix=prefix, overrides={"DATABASE_URL": database}
+        ) as live,
+    ):
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(
+                f"{live.telegram_url}/bot{TEST_TOKEN}/setWebhook",
+                json={"url": f"{ingest_url}/webhook", "secret_token": SECRET},
+            )
+        assert answer.json()["ok"]
+        yield live
+
+
+async def _live_session(live: ReplayHarness) -> list[dict[str, Any]]:
     aziz = live.telegram.user(AZIZ, "Aziz", "uz", last_name="Karimov", username="aziz_k")
     malika = live.telegram.user(MALIKA, "Malika", "ru")
     return [
@@ -78,16 +95,9 @@ async def test_recorded_traffic_replays_to_the_same_transcript(
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "DATABASE_URL": replay_database,
     }
-    async with (
-        ingest_process(env) as ingest_url,
-        ReplayHarness(
-            handler_factory=echo_bot.create_handler,
-            key_prefix=prefix,
-            overrides={"DATABASE_URL": replay_database},
-        ) as live,
-    ):
+    async with webhooked(env, prefix, replay_database, echo_bot.create_handler) as live:
         calls_from = len(live.telegram.calls)
-        sent = await _live_session(live, ingest_url)
+        sent = await _live_session(live)
         live_text = live.transcript(calls_from).render()
     assert "< sendMessage: Hello, Aziz! Shall we go on?" in live_text
     assert "< editMessageText #2: You said yes." in live_text
@@ -153,6 +163,7 @@ async def test_recorded_traffic_replays_to_the_same_transcript(
     assert len(out.splitlines()) == len(live_text.splitlines())
 
 
+@pytest.mark.timeout(300)  # three replays, each creating and migrating a database of its own
 async def test_expect_catches_a_changed_reply(tmp_path: Path, replay_database: str) -> None:
     updates = tmp_path / "u.jsonl"
     person = {"id": 9_200_001, "is_bot": False, "first_name": "Aziz", "language_code": "ru"}

@@ -8,15 +8,12 @@ import json
 from pathlib import Path
 
 import asyncpg
-import httpx
 import pytest
 
 from devkit.fakes.seed import MULTI_ROLE, RESIDENT
-from devkit.tools.harness import ReplayHarness
-from tests.conftest import TEST_TOKEN
 from tests.db_support import asyncpg_dsn
-from tests.devtools.support import ingest_process, run_cli
-from tests.devtools.test_record_replay import SECRET, _act, prefix
+from tests.devtools.support import run_cli
+from tests.devtools.test_record_replay import SECRET, _act, prefix, webhooked
 
 
 async def _databases(url: str) -> set[str]:
@@ -39,16 +36,7 @@ async def test_replay_against_its_own_transcript_matches_every_time(
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "DATABASE_URL": replay_database,
     }
-    async with (
-        ingest_process(env) as ingest_url,
-        ReplayHarness(key_prefix=prefix, overrides={"DATABASE_URL": replay_database}) as live,
-    ):
-        async with httpx.AsyncClient() as http:
-            answer = await http.post(
-                f"{live.telegram_url}/bot{TEST_TOKEN}/setWebhook",
-                json={"url": f"{ingest_url}/webhook", "secret_token": SECRET},
-            )
-        assert answer.json()["ok"]
+    async with webhooked(env, prefix, replay_database) as live:
         multi = live.telegram.user(MULTI_ROLE.telegram_id, "Shahzoda", "ru")
         resident = live.telegram.user(RESIDENT.telegram_id, "Resident", "uz")
         sent = [

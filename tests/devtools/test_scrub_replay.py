@@ -9,15 +9,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import httpx
 import pytest
 
 from devkit.fakes import seed
 from devkit.fakes.state import FakeWorld
-from devkit.tools.harness import ReplayHarness
-from tests.conftest import TEST_TOKEN
-from tests.devtools.support import ingest_process, run_cli
-from tests.devtools.test_record_replay import SECRET, _act, prefix
+from tests.devtools.support import run_cli
+from tests.devtools.test_record_replay import SECRET, _act, prefix, webhooked
 
 __all__ = ["prefix"]  # the fixture, shared with the record/replay round trip
 
@@ -62,16 +59,7 @@ async def test_a_scrubbed_session_of_every_role_replays_the_same_flows(
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "DATABASE_URL": replay_database,
     }
-    async with (
-        ingest_process(env) as ingest_url,
-        ReplayHarness(key_prefix=prefix, overrides={"DATABASE_URL": replay_database}) as live,
-    ):
-        async with httpx.AsyncClient() as http:
-            answer = await http.post(
-                f"{live.telegram_url}/bot{TEST_TOKEN}/setWebhook",
-                json={"url": f"{ingest_url}/webhook", "secret_token": SECRET},
-            )
-        assert answer.json()["ok"]
+    async with webhooked(env, prefix, replay_database) as live:
         assert live.services is not None
         world = live.services
         sent = []
