@@ -1,4 +1,4 @@
-"""Fake analytics-service (contracts.md §7), counting from the shared world.
+"""Fake analytics-service (docs/contracts.md §7), counting from the shared world.
 
 Where the contract is silent:
 - "Created in the period" uses the Asia/Tashkent business day of ``created_at``; ``by_status``,

@@ -1,4 +1,4 @@
-"""Fake auth-service (contracts.md §3).
+"""Fake auth-service (docs/contracts.md §3).
 
 Where the contract is silent:
 - A login opens a session (``session_id`` a UUID) that lives as long as its refresh token (7 days).

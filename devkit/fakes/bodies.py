@@ -1,4 +1,5 @@
-"""Request bodies the fakes accept; unknown fields are rejected (422), as contracts.md §1.3 asks."""
+"""Request bodies the fakes accept; unknown fields are rejected (422), as docs/contracts.md §1.3
+asks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``/__fake__/*``: test controls the real services do not have (contracts.md §8).
+"""``/__fake__/*``: test controls the real services do not have (docs/contracts.md §8).
 
 World-wide: ``POST reset``, ``POST seed``, ``GET|POST clock`` (``{"now": iso | null}`` freezes or
 unfreezes, ``{"advance_seconds": n}`` moves it).  Per service (the one whose port is called):

@@ -1,6 +1,6 @@
 """Test knobs of one service fake and the log of the calls it received.
 
-Faults (contracts.md §8 ``POST /__fake__/faults``) are rules ``{method, path_regex, action,
+Faults (docs/contracts.md §8 ``POST /__fake__/faults``) are rules ``{method, path_regex, action,
 times}`` checked in order; the first that matches a call fires and uses up one of its ``times``
 (``times`` ≤ 0 means forever).  Actions:
 

@@ -1,6 +1,6 @@
 """The records behind the service fakes: plain mutable dataclasses, one per contract object.
 
-Field names follow contracts.md so that :mod:`devkit.fakes.views` renders them almost verbatim.
+Field names follow docs/contracts.md so that :mod:`devkit.fakes.views` renders them almost verbatim.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Handlers are plain functions ``(call) -> dict | Reply``; they raise :class:`HttpError` for the
 contract's error answers.  Request bodies are decoded into msgspec Structs declared with
-``forbid_unknown_fields`` so an unknown field gives 422, as contracts.md §1.3 asks of the fakes.
+``forbid_unknown_fields`` so an unknown field gives 422, as docs/contracts.md §1.3 asks of the
+fakes.
 Query parameters a route does not declare give 422 too (they are typos just the same).
 """
 

@@ -1,4 +1,4 @@
-"""Idempotency keys as contracts.md §1.4 defines them.
+"""Idempotency keys as docs/contracts.md §1.4 defines them.
 
 Scope: (``X-Service-Name``, method, path, key), kept 24 h.  Same key and body: replay the stored
 answer with ``Idempotent-Replayed: true``.  Different body: ``422 idempotency_key_reused``.  First

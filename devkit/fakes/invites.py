@@ -1,4 +1,4 @@
-"""Invites of the fake user-service (contracts.md §4, U17–U19).
+"""Invites of the fake user-service (docs/contracts.md §4, U17–U19).
 
 Where the contract is silent: specializations are kept only for executor invites; inviting a
 ``manager`` needs an admin; tokens are 22 characters of ``[A-Za-z0-9_-]``.  U19 checks the invite

@@ -1,4 +1,4 @@
-"""JWTs of the fakes: HS256 with one shared test secret (``FAKE_JWT_SECRET``, contracts.md §3).
+"""JWTs of the fakes: HS256 with one shared test secret (``FAKE_JWT_SECRET``, docs/contracts.md §3).
 
 Expiry is checked against the fakes' clock, not the wall clock, so tests that move the clock see
 tokens expire.  The contract's default secret is shorter than PyJWT's recommended 32 bytes; that is

@@ -1,4 +1,4 @@
-"""Fake request-service (contracts.md §5); the life-cycle rules live in :mod:`request_rules`.
+"""Fake request-service (docs/contracts.md §5); the life-cycle rules live in :mod:`request_rules`.
 
 Where the contract is silent:
 - An unknown actor gets ``403 forbidden``; an actor who may not see the request gets 404.

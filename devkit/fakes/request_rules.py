@@ -1,4 +1,4 @@
-"""The request life cycle of contracts.md §5 as data and checks, apart from HTTP.
+"""The request life cycle of docs/contracts.md §5 as data and checks, apart from HTTP.
 
 ``R6_TRANSITIONS`` is the table of status changes made through ``PATCH …/status`` and who may make
 each one.  Assignment (R7), claim (R8), accept (R9) and return (R10) have their own rules below.

@@ -1,4 +1,4 @@
-"""The fixture set every fake world starts from (contracts.md §8 ``/__fake__/seed``).
+"""The fixture set every fake world starts from (docs/contracts.md §8 ``/__fake__/seed``).
 
 Ids and Telegram ids are fixed so tests can name people; times are relative to the fakes' clock
 so "active shift" and "tomorrow" stay true whenever the seed is loaded.  Request numbers depend on

@@ -1,4 +1,4 @@
-"""Fake shift-service (contracts.md §6); every call needs the service key and a Bearer token.
+"""Fake shift-service (docs/contracts.md §6); every call needs the service key and a Bearer token.
 
 Where the contract is silent:
 - Date ranges select shifts whose planned window intersects ``[start_date 00:00, end_date+1

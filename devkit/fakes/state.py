@@ -1,4 +1,4 @@
-"""The one coherent state behind all five service fakes (contracts.md §8).
+"""The one coherent state behind all five service fakes (docs/contracts.md §8).
 
 Request rules read live user roles, apartment links and active shifts from here; analytics counts
 from the same records.  Tests reach it as ``app.state`` (or ``stack.state``) to set things up and

@@ -1,4 +1,4 @@
-"""Fake user-service (contracts.md §4).
+"""Fake user-service (docs/contracts.md §4).
 
 Where the contract is silent:
 - New users get ids from 1000 up; U5 search matches first name, last name, username or phone,

@@ -1,4 +1,4 @@
-"""analytics-service client (contracts.md §7); the token must be a manager's or an admin's."""
+"""analytics-service client (docs/contracts.md §7); the token must be a manager's or an admin's."""
 
 from __future__ import annotations
 

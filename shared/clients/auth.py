@@ -1,4 +1,4 @@
-"""auth-service client (contracts.md §3): login by Telegram id, refresh, me, permission check.
+"""auth-service client (docs/contracts.md §3): login by Telegram id, refresh, me, permission check.
 
 Login and refresh are never repeated after a timeout: a refresh revokes the old refresh token, so a
 repeat of a refresh that did land would fail anyway.  Use :class:`~shared.clients.tokens.TokenStore`

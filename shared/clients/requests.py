@@ -1,14 +1,14 @@
-"""request-service client (contracts.md §5): categories, requests, transitions, pool, comments.
+"""request-service client (docs/contracts.md §5): categories, requests, transitions, pool, comments.
 
 Every write carries the caller's ``Idempotency-Key`` (``draft:<draft_id>`` for forms,
 ``<action>:<number>:<status_version>…`` for one-tap actions, ``upd:<update_id>`` otherwise), so it
 is retried safely and a double tap collapses into one call.
 
-A ``409`` after a retry or a double tap is settled as contracts.md §1.6 asks: the request is read
-again, and if exactly one transition happened since ``status_version`` and it reached the wanted
-state (for a claim: ``in_progress`` with this executor), the call counts as done and that request is
-returned.  Otherwise :class:`~shared.clients.errors.ServiceConflict` goes to the caller, with
-``code`` ``version_conflict`` / ``invalid_transition`` / ``already_claimed``.
+A ``409`` after a retry or a double tap is settled as docs/contracts.md §1.6 asks: the request is
+read again, and if exactly one transition happened since ``status_version`` and it reached the
+wanted state (for a claim: ``in_progress`` with this executor), the call counts as done and that
+request is returned.  Otherwise :class:`~shared.clients.errors.ServiceConflict` goes to the
+caller, with ``code`` ``version_conflict`` / ``invalid_transition`` / ``already_claimed``.
 
 Actions several users may race on (claim, accept) should put the actor's id into the key
 (``claim:<number>:<version>:<user_id>``): the services scope keys by caller service, not by user,

@@ -1,5 +1,5 @@
-"""shift-service client (contracts.md §6).  Every call is on behalf of a user: pass their access
-token (from :class:`~shared.clients.tokens.TokenStore`).
+"""shift-service client (docs/contracts.md §6).  Every call is on behalf of a user: pass their
+access token (from :class:`~shared.clients.tokens.TokenStore`).
 
 Writes default to the contract's natural keys (``take:<shift_id>``, ``start:<shift_id>``,
 ``end:<shift_id>``); a double tap on "take" therefore collapses into one call.  A 409 after a

@@ -1,6 +1,6 @@
 """Access tokens of the users the gateway acts for, cached in Redis and refreshed once on 401.
 
-The gateway treats tokens as opaque (contracts.md §3): it never decodes them.  A user's pair is
+The gateway treats tokens as opaque (docs/contracts.md §3): it never decodes them.  A user's pair is
 kept in one hash ``<prefix>:svc:tokens:<telegram_id>`` until ``expires_in − 60 s``, so every worker
 reuses it.  :meth:`TokenStore.call` runs a call with the user's token and, on ``401
 invalid_token``, refreshes (or logs in again when the refresh is refused) and repeats it once.

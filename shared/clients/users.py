@@ -1,8 +1,8 @@
-"""user-service client (contracts.md §4): users, roles, addresses, apartment links, invites.
+"""user-service client (docs/contracts.md §4): users, roles, addresses, apartment links, invites.
 
 Writes that the contract marks with an ``Idempotency-Key`` take it as a required keyword
-(``upd:<update_id>`` or a natural key, see contracts.md §1.4); ``create`` defaults to the natural
-``user-create:<telegram_id>``.  PUT calls are idempotent by nature and carry no key.
+(``upd:<update_id>`` or a natural key, see docs/contracts.md §1.4); ``create`` defaults to the
+natural ``user-create:<telegram_id>``.  PUT calls are idempotent by nature and carry no key.
 """
 
 from __future__ import annotations

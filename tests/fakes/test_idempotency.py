@@ -1,4 +1,4 @@
-"""The fakes' Idempotency-Key handling, exactly as contracts.md §1.4 states it."""
+"""The fakes' Idempotency-Key handling, exactly as docs/contracts.md §1.4 states it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The request fake enforces contracts.md §5's transition table, pair by pair and actor by actor.
+"""The request fake enforces docs/contracts.md §5's transition table, pair by pair and actor by
+actor.
 
 The expected table below is written out from the contract's text, not taken from the fake's own
 ``R6_TRANSITIONS``, so a slip in either shows up here.
@@ -20,7 +21,7 @@ STATUSES = (
     "new", "in_progress", "purchase", "clarification", "done", "confirmed", "returned",
     "accepted", "cancelled",
 )  # fmt: skip
-# from  to  who (M manager, E assigned executor on shift, O applicant owner), contracts.md §5.
+# from  to  who (M manager, E assigned executor on shift, O applicant owner), docs/contracts.md §5.
 CONTRACT_TABLE = """
 in_progress purchase E M
 new purchase M

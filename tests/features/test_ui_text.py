@@ -113,7 +113,7 @@ def test_dates_are_shown_in_tashkent() -> None:
     assert ui.fmt_datetime(None) == "—"
 
 
-# Every label of domain.md §3, verbatim.
+# Every label of docs/behaviour.md §3, verbatim.
 DOMAIN_LABELS = {
     ("category", "electricity"): ("Электрика", "Elektrik"),
     ("category", "internet"): ("Интернет/ТВ", "Internet/TV"),

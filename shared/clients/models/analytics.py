@@ -1,4 +1,4 @@
-"""analytics-service answers (contracts.md §7)."""
+"""analytics-service answers (docs/contracts.md §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""auth-service answers (contracts.md §3)."""
+"""auth-service answers (docs/contracts.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""request-service answers (contracts.md §5)."""
+"""request-service answers (docs/contracts.md §5)."""
 
 from __future__ import annotations
 

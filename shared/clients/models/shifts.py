@@ -1,4 +1,4 @@
-"""shift-service answers (contracts.md §6)."""
+"""shift-service answers (docs/contracts.md §6)."""
 
 from __future__ import annotations
 

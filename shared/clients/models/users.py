@@ -1,4 +1,4 @@
-"""user-service answers (contracts.md §4)."""
+"""user-service answers (docs/contracts.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings the gateway keeps itself (domain.md §2 "/settings"), shared by every worker.
+"""Settings the gateway keeps itself (docs/behaviour.md §2 "/settings"), shared by every worker.
 
 Accessor API (what other features use)::
 

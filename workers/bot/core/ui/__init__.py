@@ -14,7 +14,7 @@ Dates (Asia/Tashkent; naive = UTC)
     ``fmt_time(dt) -> "HH:MM"`` (``"—"`` for None) · ``to_local(dt)`` · ``local_now()`` ·
     ``local_today()`` · ``TASHKENT``.
 
-Enum labels (domain.md §3; ``locale`` defaults to the update's)
+Enum labels (docs/behaviour.md §3; ``locale`` defaults to the update's)
     ``label(kind, key, locale=None)`` with kind in category, urgency, status, role, user_status,
     specialization, shift_status; shortcuts ``category_label``, ``urgency_label``,
     ``status_label``, ``role_label``, ``user_status_label``, ``specialization_label``,

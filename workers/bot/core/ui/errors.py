@@ -1,4 +1,5 @@
-"""Downstream errors → one localized sentence for the user (domain.md §4 "Downstream failure").
+"""Downstream errors → one localized sentence for the user (docs/behaviour.md §4, "When a service
+fails").
 
 - transient (5xx, timeouts, connection errors, an open breaker, 429): "temporarily unavailable,
   try again in a minute", with the support contact when one is set;

@@ -1,4 +1,4 @@
-"""Labels of the product's enumerations in RU and UZ (domain.md §3), looked up by key.
+"""Labels of the product's enumerations in RU and UZ (docs/behaviour.md §3), looked up by key.
 
 A table rather than gettext: several Russian labels are the same word for different keys whose
 Uzbek differs (``Отменена`` is a cancelled request, *Bekor qilindi*, and a cancelled shift,

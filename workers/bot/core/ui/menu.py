@@ -1,4 +1,4 @@
-"""Main-menu reply keyboards by active role (domain.md §1), matched back in both languages.
+"""Main-menu reply keyboards by active role (docs/behaviour.md §1), matched back in both languages.
 
 The keyboard has 2 buttons per row. A button's handler is registered with
 ``menu_button(MenuButton.X)``, which matches the button's text in every locale (old keyboards

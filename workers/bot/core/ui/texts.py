@@ -45,7 +45,7 @@ PROFILE_SPECIALIZATIONS: Final = N_("Специализации: {specialization
 PAGE_OF: Final = N_("{page} из {pages}")
 OUTDATED: Final = N_("Эта кнопка устарела.")
 
-# Downstream errors (domain.md §4 "Downstream failure"); ``detail`` is never shown.
+# Downstream errors (docs/behaviour.md §4, "When a service fails"); ``detail`` is never shown.
 # The plain "temporarily unavailable" is the runtime's (workers.bot.core.texts.UNAVAILABLE).
 # The runtime says it too (the last attempt of a transient failure): one msgid, defined there.
 UNAVAILABLE_SUPPORT: Final = runtime_texts.UNAVAILABLE_SUPPORT

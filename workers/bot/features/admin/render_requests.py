@@ -42,7 +42,7 @@ TAB_TEXTS: Final = {
     "p": texts.TAB_PURCHASE,
     "c": texts.TAB_CLARIFICATION,
 }
-# Which actions a card offers in each status (contracts.md §5 transitions for a manager).
+# Which actions a card offers in each status (docs/contracts.md §5 transitions for a manager).
 _ACTIONS: Final[dict[str, tuple[tuple[ManagerAct, ...], ...]]] = {
     "new": (("grp", "exe"), ("clr", "cnl")),
     "in_progress": (("exe", "clr"), ("cnl",)),

@@ -1,7 +1,7 @@
 """/create_request, step 6: the summary with Confirm (R2), Edit and Cancel.
 
-Confirm is duplicate-safe (domain.md §2): it is handled only in the confirm state and for the
-current draft; R2 carries ``draft:<draft_id>``, so a retried update or a repeated tap reuses the
+Confirm is duplicate-safe (docs/behaviour.md §2): it is handled only in the confirm state and for
+the current draft; R2 carries ``draft:<draft_id>``, so a retried update or a repeated tap reuses the
 key and the service creates one request. The state is cleared only after R2 succeeded and the
 user was told the number; a tap that arrives after that finds no confirm state and gets the
 "outdated" alert. A transient failure is raised to the pipeline (retried, then the runtime's

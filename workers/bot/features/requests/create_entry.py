@@ -1,7 +1,7 @@
 """/create_request (and its menu button): the preconditions, then the first step.
 
 Access control has already checked "approved, active role applicant" (``bot_commands``). What it
-cannot know is checked here, and each gap comes with its fix (domain.md §2):
+cannot know is checked here, and each gap comes with its fix (docs/behaviour.md §2):
 
 - no phone on file → the user shares or types it right here (U4), and the flow goes on;
 - no address to file against (U11 ``request_addresses``) → the apartment choice, or, when a link

@@ -1,6 +1,6 @@
 """The request card: every field the applicant may see, and the actions open to them.
 
-Applicant actions depend on the status (domain.md §2): Cancel while ``new``, Reply while
+Applicant actions depend on the status (docs/behaviour.md §2): Cancel while ``new``, Reply while
 ``clarification`` (the manager's question is shown), Accept / Return once ``confirmed``. They are
 offered to the request's owner only, and carry the ``status_version`` shown, so a button from an
 older card is recognised as stale.

@@ -1,7 +1,7 @@
 """Answering a callback query when the update may be a retry.
 
-A handler answers its callback query first, before slow work (domain.md §4). When that work then
-fails transiently, the pipeline runs the update again, and the second answer is refused by
+A handler answers its callback query first, before slow work (docs/behaviour.md §4). When that work
+then fails transiently, the pipeline runs the update again, and the second answer is refused by
 Telegram ("query is too old … or query ID is invalid"). That refusal must not turn a retry into a
 permanent failure, so it is logged and ignored here: the user already saw the first answer.
 """

@@ -1,4 +1,4 @@
-"""Acceptance of executed requests by the applicant (domain.md §2 "Acceptance").
+"""Acceptance of executed requests by the applicant (docs/behaviour.md §2 "Acceptance").
 
 A part of the requests feature rather than a feature beside it: it is the last stage of the
 applicant's request and works on the request card (its data, buttons, media and replies), and
