@@ -421,7 +421,8 @@ class WorkerSection(_Section):
     metrics_retention_days: int = Field(default=30, ge=3)
     session_batch_size: int = Field(default=500, ge=1)
     session_flush_seconds: float = Field(default=5.0, gt=0)
-    profile_cache_seconds: int = Field(default=30, ge=1)
+    # Role and status decisions read this cache: a demotion or a block takes effect within it.
+    profile_cache_seconds: int = Field(default=5, ge=1, le=5)
     commands_refresh_seconds: float = Field(default=60.0, gt=0)
     # The product promises changes of gateway-kept settings reach every worker within 30 s.
     gateway_settings_cache_seconds: float = Field(default=10.0, ge=0, le=30)

@@ -10,6 +10,8 @@ from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from workers.bot.core.gate import PUBLIC
+
 TOKEN = "123456789:" + "W" * 35
 BOT_ID = 123456789
 TEXT = "Здравствуйте! В квартире 45 течёт кран на кухне, можно прислать мастера завтра утром?"
@@ -28,7 +30,7 @@ async def bench_handler(message: Message, state: FSMContext) -> None:
 
 def bench_router() -> Router:
     router = Router(name="bench")
-    router.message.register(bench_handler)
+    router.message.register(bench_handler, flags=PUBLIC)
     return router
 
 

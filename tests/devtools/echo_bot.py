@@ -22,6 +22,7 @@ from aiogram.types import (
 )
 
 from shared.errors import ServiceUnavailable
+from workers.bot.core.gate import PUBLIC
 from workers.pipeline.drain import UpdateHandler
 
 GREETING = "Hello, {name}! Shall we go on?"
@@ -30,7 +31,7 @@ GREETING = "Hello, {name}! Shall we go on?"
 def create_router(greeting: str = GREETING) -> Router:
     router = Router(name="echo-bot")
 
-    @router.message(Command("hello"))
+    @router.message(Command("hello"), flags=PUBLIC)
     async def hello(message: Message) -> None:
         name = message.from_user.first_name if message.from_user else "?"
         buttons = [
@@ -43,14 +44,14 @@ def create_router(greeting: str = GREETING) -> Router:
             greeting.format(name=name), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
         )
 
-    @router.callback_query(F.data.startswith("go:"))
+    @router.callback_query(F.data.startswith("go:"), flags=PUBLIC)
     async def go(query: CallbackQuery) -> None:
         choice = (query.data or "").split(":", 1)[1]
         await query.answer(f"chosen {choice}")
         if query.message is not None and isinstance(query.message, Message):
             await query.message.edit_text(f"You said {choice}.")
 
-    @router.message(Command("phone"))
+    @router.message(Command("phone"), flags=PUBLIC)
     async def phone(message: Message) -> None:
         keyboard = ReplyKeyboardMarkup(
             keyboard=[[KeyboardButton(text="Share my number", request_contact=True)]],
@@ -58,27 +59,27 @@ def create_router(greeting: str = GREETING) -> Router:
         )
         await message.answer("Your number, please.", reply_markup=keyboard)
 
-    @router.message(F.contact)
+    @router.message(F.contact, flags=PUBLIC)
     async def contact(message: Message) -> None:
         assert message.contact is not None
         await message.answer(f"Thanks, {message.contact.phone_number}.")
 
-    @router.message(Command("count"))
+    @router.message(Command("count"), flags=PUBLIC)
     async def count(message: Message, state: FSMContext) -> None:
         data = await state.get_data()
         seen = int(data.get("seen", 0)) + 1
         await state.update_data(seen=seen)
         await message.answer(f"count {seen}")
 
-    @router.message(Command("outage"))
+    @router.message(Command("outage"), flags=PUBLIC)
     async def outage(message: Message) -> None:
         raise ServiceUnavailable("request", "the request service is down")
 
-    @router.message(F.photo)
+    @router.message(F.photo, flags=PUBLIC)
     async def photo(message: Message) -> None:
         await message.answer(f"photo received: {message.caption or 'no caption'}")
 
-    @router.message(F.text)
+    @router.message(F.text, flags=PUBLIC)
     async def echo(message: Message) -> None:
         await message.answer(f"echo: {message.text}")
 

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from shared.clients import ServiceClients
 from shared.errors import NotFound, ServiceUnavailable
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.gate import PUBLIC
 from workers.bot.core.texts import COMMAND_DISABLED
 
 # Chats whose next /flaky fails transiently (a test arms it); shared by the test and the router.
@@ -79,6 +80,31 @@ async def bad(query: CallbackQuery) -> None:
     raise KeyError("missing")
 
 
+async def ok(message: Message) -> None:
+    await message.answer(f"ok {message.text}")
+
+
+async def ok_query(query: CallbackQuery) -> None:
+    await query.answer("ok")
+
+
+# Rules the access middleware must refuse (fail closed): (filter text, flags).
+BROKEN_RULES: dict[str, dict[str, object] | None] = {
+    "no rule": None,
+    "ghost": {"command": "ghost"},  # a catalogue command with no bot_commands row
+    "bogus level": {"access": "bogus"},
+    "roles as text": {"roles": "manager"},
+    "empty roles": {"roles": ()},
+}
+# Rules that combine or name a level: (filter text, flags).
+LEVEL_RULES: dict[str, dict[str, object]] = {
+    "anyone": {"access": "anyone"},
+    "registered": {"access": "registered"},
+    "approved": {"access": "approved"},
+    "admins users": {"command": "users", "roles": ("admin",)},
+}
+
+
 async def text(message: Message) -> None:
     await message.answer(f"text {message.text}")
 
@@ -97,13 +123,23 @@ COMMANDS: dict[str, Callable[..., Awaitable[None]]] = {
 }
 
 
+# Commands of the catalogue take their rule from bot_commands; the test-only ones declare one.
+CATALOGUED = frozenset({"users", "settings", "help"})
+
+
 def create_router() -> Router:
     router = Router(name="runtime-tests")
     for name, handler in COMMANDS.items():
-        router.message.register(handler, Command(name))
+        router.message.register(
+            handler, Command(name), flags=None if name in CATALOGUED else PUBLIC
+        )
     # A reply-keyboard button sharing the /users rule through the "command" flag.
     router.message.register(users, F.text == "Пользователи", flags={"command": "users"})
-    router.callback_query.register(act, F.data.startswith("act:"))
-    router.callback_query.register(bad, F.data.startswith("bad:"))
-    router.message.register(text, F.text)
+    router.message.register(ok, Command("norule"))  # a Command filter, no bot_commands row
+    for label, rule in {**BROKEN_RULES, **LEVEL_RULES}.items():
+        router.message.register(ok, F.text == label, flags=rule)
+    router.callback_query.register(ok_query, F.data.startswith("norule:"))
+    router.callback_query.register(act, F.data.startswith("act:"), flags=PUBLIC)
+    router.callback_query.register(bad, F.data.startswith("bad:"), flags=PUBLIC)
+    router.message.register(text, F.text, flags=PUBLIC)
     return router

@@ -11,13 +11,14 @@ always gets back the keyboard of their missing steps.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
 
 from shared.clients import ServiceClients
 from shared.clients.models.users import User
+from workers.bot.core import callbacks as cb
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.ui import tr
 from workers.bot.locales import N_
@@ -50,13 +51,13 @@ BTN_SELECT_APARTMENT: Final = N_("Выбрать квартиру")
 
 
 class ApCB(CallbackData, prefix="ap"):
-    a: str
-    y: int = 0
-    b: int = 0
-    p: int = 1
-    yp: int = 1
-    bp: int = 1
-    apt: int = 0
+    a: Literal["y", "b", "a", "s", "c"]  # yards, buildings, apartments; selected; confirmed
+    y: cb.OptionalId = 0
+    b: cb.OptionalId = 0
+    p: cb.Page = 1
+    yp: cb.Page = 1
+    bp: cb.Page = 1
+    apt: cb.OptionalId = 0
 
 
 def missing_keyboard(

@@ -1,16 +1,23 @@
-"""Access control: may this user run the command this handler serves?
+"""Access control, fail closed: every handler says who may reach it, and this middleware checks it.
 
-An inner middleware (it runs once the dispatcher has chosen a handler), so a reply-keyboard
-button can share its command's rule: the command is the handler's ``command`` flag
-(``@router.message(F.text == …, flags={"command": "my_requests"})``), else the one the
-``Command`` filter matched, else a ``/command`` at the start of the text.
+An inner middleware of every observer but ``update``/``error`` (it runs once the dispatcher has
+chosen a handler). The rule is declared where the handler is registered, in its flags
+(:mod:`workers.bot.core.gate` spells them):
 
-The rule comes from ``bot_commands`` (:class:`~workers.bot.core.catalog.CommandCatalog`):
-``access`` (anyone / registered / approved) against the user's status, then ``required_roles``
-against the active role. Refusals are short localized texts, never silence; a refused callback
-query is answered with an alert. Blocked users are refused everything except commands open to
-anyone (/start, /help, /language, /cancel), which handle that state themselves. Updates with no
-command pass: the handlers of multi-step flows check their own state.
+- ``{"command": name}`` — the row of ``bot_commands`` (:class:`~workers.bot.core.catalog.
+  CommandCatalog`): ``access`` (anyone / registered / approved), ``required_roles``, ``is_enabled``.
+  A reply-keyboard button shares its command's row this way.
+- ``{"roles": (...)}`` — an approved user whose active role is one of these.
+- ``{"access": level}`` — ``anyone`` (blocked users included: /start, /help, the maintenance
+  notice), ``public`` (anyone not blocked: onboarding steps, the fallback), ``registered`` or
+  ``approved``.
+
+Declared rules combine: each must allow. A handler without one is reached only through a matched
+``Command`` filter, whose catalogue row is the rule. Anything else — no rule at all, a command with
+no ``bot_commands`` row, an unknown level — is refused and logged as ``access_rule_missing``.
+
+Refusals are short localized texts, never silence; a refused callback query is answered with an
+alert.
 """
 
 from __future__ import annotations
@@ -25,29 +32,17 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import I18n
 
 from shared.logs import get_logger
-from workers.bot.core.access import refusal
+from workers.bot.core.access import LEVELS, level_spec, refusal, role_spec
 from workers.bot.core.auth import AuthContext
-from workers.bot.core.catalog import CommandCatalog
+from workers.bot.core.catalog import CommandCatalog, CommandSpec
 from workers.bot.core.context import UpdateContext
+from workers.bot.core.texts import COMMAND_DISABLED
 from workers.bot.telegram.commands import CommandMenus
 
-__all__ = ["AccessMiddleware", "command_of"]
+__all__ = ["AccessMiddleware"]
 
 log = get_logger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-
-def command_of(event: TelegramObject, data: dict[str, Any]) -> str | None:
-    flagged = get_flag(data, "command")
-    if isinstance(flagged, str):
-        return flagged
-    matched = data.get("command")
-    if isinstance(matched, CommandObject):
-        return matched.command.lower()
-    if isinstance(event, Message) and event.text and event.text.startswith("/"):
-        name = event.text[1:].split(maxsplit=1)[0].split("@", 1)[0] if len(event.text) > 1 else ""
-        return name.lower() or None
-    return None
 
 
 class AccessMiddleware(BaseMiddleware):
@@ -59,19 +54,65 @@ class AccessMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         ctx: UpdateContext = data["update_context"]
         auth: AuthContext | None = data.get("auth")
-        command = command_of(event, data)
-        spec = await self.catalog.lookup(command) if command else None
-        if spec is not None:
-            ctx.command = spec.command
-        text = refusal(spec, auth)
+        specs = await self._rules(data, ctx)
+        if specs is None:
+            text: str | None = COMMAND_DISABLED
+        else:
+            text = next((t for t in (refusal(s, auth) for s in specs) if t is not None), None)
         if text is not None:
             ctx.outcome = "refused"
-            log.debug("access_refused", command=command, status=auth.status if auth else None)
+            log.debug("access_refused", command=ctx.command, status=auth.status if auth else None)
             await self._refuse(event, data, self.i18n.gettext(text, locale=ctx.locale))
             return None
         if auth is not None and auth.status == "approved" and ctx.chat_type == "private":
             await self._sync_menu(data, ctx, auth)
         return await handler(event, data)
+
+    async def _rules(self, data: dict[str, Any], ctx: UpdateContext) -> list[CommandSpec] | None:
+        """The handler's rules, or ``None`` when it has none that can be applied (fail closed)."""
+        specs: list[CommandSpec] = []
+        flagged = get_flag(data, "command")
+        roles = get_flag(data, "roles")
+        access = get_flag(data, "access")
+        command: str | None = None
+        if flagged is not None:
+            command = flagged if isinstance(flagged, str) else ""
+        elif roles is None and access is None:
+            matched = data.get("command")
+            if isinstance(matched, CommandObject):
+                command = matched.command.lower()
+        if command is not None:
+            spec = await self.catalog.lookup(command) if command else None
+            if spec is None:
+                return self._missing(data, ctx, f"command {command!r} has no bot_commands row")
+            ctx.command = spec.command
+            specs.append(spec)
+        if roles is not None:
+            if isinstance(roles, str) or not roles:
+                return self._missing(data, ctx, "roles flag is not a tuple of roles")
+            specs.append(role_spec(roles))
+        if access is not None:
+            if access not in LEVELS:
+                return self._missing(data, ctx, f"unknown access level {access!r}")
+            specs.append(level_spec(access))
+        if not specs:
+            return self._missing(data, ctx, "the handler declares no access rule")
+        return specs
+
+    def _missing(
+        self, data: dict[str, Any], ctx: UpdateContext, why: str
+    ) -> list[CommandSpec] | None:
+        """Log a handler that cannot be checked; ``None``: refuse it."""
+        handler = data.get("handler")
+        callback = getattr(handler, "callback", None)
+        log.error(
+            "access_rule_missing",
+            why=why,
+            handler=getattr(callback, "__qualname__", None),
+            module=getattr(callback, "__module__", None),
+            update_type=ctx.update_type,
+        )
+        return None
 
     async def _refuse(self, event: TelegramObject, data: dict[str, Any], text: str) -> None:
         bot: Bot = data["bot"]

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
 from shared.clients.models import Summary
-from workers.bot.core import ui
+from workers.bot.core import gate, ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
@@ -32,7 +32,7 @@ router = Router(name="admin-analytics")
 
 PERIODS: Final = (7, 30, 90)
 DEFAULT_DAYS: Final = 30
-_ANALYTICS = {"command": "analytics"}
+_ANALYTICS = gate.command("analytics", STAFF)
 _STAFF = {"roles": STAFF}
 
 

@@ -3,14 +3,14 @@ card and invites, /analytics and /settings.
 
 Every sub-router's handlers carry their access rule: the catalogue command
 (``flags={"command": "users"}``) for commands and their menu buttons, the ``roles`` flag (see
-:mod:`workers.bot.core.gate`) for buttons and callbacks without one.
+:mod:`workers.bot.core.gate`) for buttons and callbacks without one; the access middleware
+checks both.
 """
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from workers.bot.core.gate import install_gate
 from workers.bot.core.service_errors import report_service_errors
 from workers.bot.features.admin import (
     analytics,
@@ -25,7 +25,6 @@ from workers.bot.features.admin import (
 __all__ = ["router"]
 
 router = Router(name="admin")
-install_gate(router)
 report_service_errors(router, __package__)
 for part in (requests, assign, users, user_actions, invites, analytics, settings):
     router.include_router(part.router)

@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
-from workers.bot.core import ui
+from workers.bot.core import gate, ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import (
     MAINTENANCE_MESSAGE_LIMIT,
@@ -39,8 +39,8 @@ __all__ = ["router", "settings_view"]
 
 router = Router(name="admin-settings")
 
-_SETTINGS = {"command": "settings"}
-_ADMIN = {"roles": ("admin",)}
+_SETTINGS = gate.command("settings", gate.ADMIN)
+_ADMIN = gate.roles(gate.ADMIN)
 _CLEAR: Final = "-"
 # Text settings: the button's act → (setting, the question, its limit).
 _TEXT_ACTS: Final[dict[str, tuple[SettingName, str, int]]] = {

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clients import ServiceClients
-from workers.bot.core import ui
+from workers.bot.core import gate, ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.replies import answer, say
@@ -31,7 +31,7 @@ router = Router(name="admin-users")
 
 PAGE_SIZE = 5
 SEARCH_LIMIT = 64
-_USERS = {"command": "users"}
+_USERS = gate.command("users", STAFF)
 _STAFF = {"roles": STAFF}
 _SEARCH_ENTITY = "users_search"
 

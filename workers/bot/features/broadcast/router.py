@@ -18,6 +18,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from pydantic import Field, model_validator
 
 from shared.clients import ServiceClients
 from shared.settings import Settings
@@ -32,8 +33,7 @@ from workers.bot.core.broadcast.message import (
     deliver,
 )
 from workers.bot.core.broadcast.store import BroadcastStore
-from workers.bot.core.callbacks import ShortKey
-from workers.bot.core.gate import STAFF, install_gate
+from workers.bot.core.gate import STAFF
 from workers.bot.features.broadcast import texts
 from workers.bot.features.broadcast.audience import Audience, audience_label, recipients
 from workers.bot.features.broadcast.states import BroadcastCompose
@@ -41,32 +41,48 @@ from workers.bot.features.broadcast.states import BroadcastCompose
 __all__ = ["BroadcastAudienceCB", "BroadcastConfirmCB", "router"]
 
 router = Router(name="broadcast")
-install_gate(router)
 
 _STAFF: Final = {"roles": STAFF}
 _SPECIALIZATIONS: Final = tuple(ui.LABELS["specialization"])
 _PICK_PAGE: Final = 100
 
 
+AudienceKind = Literal[
+    "residents",
+    "yard",
+    "building",
+    "executors",
+    "specialization",
+    "managers",
+    "all",
+    "yards",
+    "byards",
+    "blist",
+    "specs",
+    "back",
+]
+_ID_REFS: Final = frozenset({"yard", "building", "blist"})
+
+
 class BroadcastAudienceCB(CallbackData, prefix="bca"):
     """``kind``: a final audience (residents, yard, building, executors, specialization,
     managers, all) with ``ref``, or a picker (yards, byards, blist, specs, back)."""
 
-    kind: Literal[
-        "residents",
-        "yards",
-        "yard",
-        "byards",
-        "blist",
-        "building",
-        "executors",
-        "specs",
-        "specialization",
-        "managers",
-        "all",
-        "back",
-    ]
-    ref: ShortKey = ""
+    kind: AudienceKind
+    ref: str = Field(default="", pattern=r"^[a-z0-9_]{0,24}$")
+
+    @model_validator(mode="after")
+    def _ref_fits_kind(self) -> BroadcastAudienceCB:
+        # A yard or building is an id, a specialization one of ours, the rest carry nothing.
+        if self.kind in _ID_REFS:
+            ok = self.ref.isdigit() and 0 < int(self.ref) < 2**31
+        elif self.kind == "specialization":
+            ok = self.ref in _SPECIALIZATIONS
+        else:
+            ok = self.ref == ""
+        if not ok:
+            raise ValueError("ref does not fit the audience kind")
+        return self
 
 
 class BroadcastConfirmCB(CallbackData, prefix="bcc"):

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n
 from shared.clients import ServiceClients
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.context import UpdateContext
+from workers.bot.core.gate import command
 from workers.bot.core.onboarding import onboarding_reply
 from workers.bot.core.ui import (
     MenuButton,
@@ -36,7 +37,7 @@ __all__ = ["router"]
 router = Router(name="common.language")
 
 
-@router.message(Command("language"))
+@router.message(Command("language"), flags=command("language"))
 @router.message(menu_button(MenuButton.LANGUAGE), flags={"command": "language"})
 async def language(message: Message, locale: str) -> None:
     await message.answer(tr(texts.LANGUAGE_PROMPT, locale), reply_markup=language_keyboard())

@@ -17,6 +17,7 @@ from aiogram.utils.i18n import I18n
 from shared.clients import ServiceClients
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.catalog import CommandCatalog
+from workers.bot.core.gate import PUBLIC, command
 from workers.bot.core.gateway_settings import GatewaySettings, GatewaySettingsStore
 from workers.bot.core.onboarding import onboarding_reply
 from workers.bot.core.texts import ACCESS_BLOCKED, AWAITING_APPROVAL
@@ -40,7 +41,8 @@ router = Router(name="common")
 router.include_router(language.router)
 router.include_router(account.router)
 
-_GATE = {"command": "maintenance"}
+# The notice reaches everyone the bot serves (blocked users get their own refusal).
+_GATE = PUBLIC
 
 
 # -- maintenance gate (first) ----------------------------------------------------------------
@@ -64,7 +66,7 @@ async def maintenance_callback(
 # -- /cancel and the Cancel button -----------------------------------------------------------
 
 
-@router.message(Command("cancel"))
+@router.message(Command("cancel"), flags=command("cancel"))
 @router.message(menu_button(MenuButton.CANCEL), flags={"command": "cancel"})
 async def cancel(
     message: Message,
@@ -106,7 +108,7 @@ async def _send_with_menu(
 # -- /menu -----------------------------------------------------------------------------------
 
 
-@router.message(Command("menu"))
+@router.message(Command("menu"), flags=command("menu"))
 async def menu(
     message: Message,
     state: FSMContext,
@@ -130,7 +132,7 @@ async def menu(
 # -- /help -----------------------------------------------------------------------------------
 
 
-@router.message(Command("help"))
+@router.message(Command("help"), flags=command("help"))
 @router.message(menu_button(MenuButton.HELP), flags={"command": "help"})
 async def help_command(
     message: Message,
@@ -147,6 +149,6 @@ async def help_command(
 # -- inert buttons ---------------------------------------------------------------------------
 
 
-@router.callback_query(NoopCB.filter())
+@router.callback_query(NoopCB.filter(), flags=PUBLIC)
 async def noop(query: CallbackQuery) -> None:
     await answer_query(query)

@@ -17,7 +17,7 @@ from shared.clients.errors import ServiceConflict, ServiceError, ValidationFaile
 from shared.clients.models import Page, Request
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
-from workers.bot.core.gate import EXECUTOR, install_gate
+from workers.bot.core.gate import EXECUTOR
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.replies import answer, report_failure
 from workers.bot.core.service_errors import report_service_errors
@@ -29,7 +29,6 @@ from workers.bot.features.executor.keyboards import ActionCB, CardCB, ClaimCB, L
 __all__ = ["router"]
 
 router = Router(name="executor")
-install_gate(router)
 report_service_errors(router, __package__)
 router.include_router(work.router)
 

@@ -19,6 +19,7 @@ from prometheus_client import Counter
 
 from shared.logs import get_logger
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.gate import PUBLIC
 from workers.bot.core.texts import ACCESS_BLOCKED, NOT_REGISTERED
 from workers.bot.core.ui import answer_stale, tr
 from workers.bot.features.fallback import texts
@@ -41,7 +42,7 @@ def _prefix(data: str | None) -> str:
     return head if head.isalnum() and len(head) <= 8 else "other"
 
 
-@router.callback_query()
+@router.callback_query(flags=PUBLIC)
 async def stale_callback(query: CallbackQuery) -> None:
     prefix = _prefix(query.data)
     STALE_CALLBACKS.labels(prefix).inc()
@@ -49,7 +50,7 @@ async def stale_callback(query: CallbackQuery) -> None:
     await answer_stale(query)
 
 
-@router.message(F.chat.type == ChatType.PRIVATE)
+@router.message(F.chat.type == ChatType.PRIVATE, flags=PUBLIC)
 async def unhandled_message(
     message: Message, state: FSMContext, locale: str, auth: AuthContext | None = None
 ) -> None:

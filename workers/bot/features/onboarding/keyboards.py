@@ -10,7 +10,7 @@ them without a lookup of their own.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -41,7 +41,7 @@ _LABEL_LIMIT: Final = 40
 class WhoCB(CallbackData, prefix="ob"):
     """``ob:r`` resident, ``ob:e`` employee."""
 
-    who: str
+    who: Literal["r", "e"]
 
 
 def who_keyboard(locale: str | None = None) -> InlineKeyboardMarkup:

@@ -9,6 +9,7 @@ from aiogram.types import Message
 from shared.clients import ServiceClients, ValidationFailed
 from shared.logs import get_logger
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.gate import PUBLIC
 from workers.bot.core.onboarding import BTN_TYPE_PHONE
 from workers.bot.core.phone import normalize_contact_phone, normalize_typed_phone
 from workers.bot.core.ui import cancel_keyboard, safe, text_button, tr
@@ -22,7 +23,7 @@ log = get_logger(__name__)
 router = Router(name="onboarding.phone")
 
 
-@router.message(F.contact, OWN_STATES)
+@router.message(F.contact, OWN_STATES, flags=PUBLIC)
 async def contact_shared(
     message: Message,
     state: FSMContext,
@@ -77,7 +78,7 @@ async def type_phone(message: Message, state: FSMContext, auth: AuthContext, loc
     await message.answer(tr(texts.ASK_PHONE, locale), reply_markup=cancel_keyboard(locale))
 
 
-@router.message(Onboarding.phone, F.text)
+@router.message(Onboarding.phone, F.text, flags=PUBLIC)
 async def phone_typed(
     message: Message,
     state: FSMContext,
@@ -93,6 +94,6 @@ async def phone_typed(
     await _save_phone(message, phone, state, auth, clients, locale)
 
 
-@router.message(Onboarding.phone)
+@router.message(Onboarding.phone, flags=PUBLIC)
 async def phone_not_text(message: Message, locale: str) -> None:
     await message.answer(tr(texts.ASK_PHONE, locale))

@@ -21,6 +21,7 @@ from shared.clients import Gone, ServiceClients, ServiceNotFound
 from shared.logs import get_logger
 from shared.settings import Settings
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.gate import PUBLIC, command
 from workers.bot.core.onboarding import missing_items, prompt_for
 from workers.bot.core.texts import ACCESS_BLOCKED
 from workers.bot.core.ui import (
@@ -54,7 +55,7 @@ router.include_router(apartment_steps.router)
 # -- /start ----------------------------------------------------------------------------------
 
 
-@router.message(CommandStart())
+@router.message(CommandStart(), flags=command("start"))
 async def start(
     message: Message,
     command: CommandObject,
@@ -158,7 +159,7 @@ async def who_chosen(
         )
 
 
-@router.message(Onboarding.invite_code, F.text)
+@router.message(Onboarding.invite_code, F.text, flags=PUBLIC)
 async def invite_code(
     message: Message,
     state: FSMContext,
@@ -177,6 +178,6 @@ async def invite_code(
     await _join(message, message.text, state, auth, clients, limiter, event_from_user, locale)
 
 
-@router.message(Onboarding.invite_code)
+@router.message(Onboarding.invite_code, flags=PUBLIC)
 async def invite_code_not_text(message: Message, locale: str) -> None:
     await message.answer(tr(texts.ASK_INVITE, locale))

@@ -18,7 +18,7 @@ from shared.clients.errors import ValidationFailed
 from shared.clients.models import Shift, ShiftStatus
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
-from workers.bot.core.gate import EXECUTOR, install_gate
+from workers.bot.core.gate import EXECUTOR
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.replies import answer, report_failure, say
 from workers.bot.core.service_errors import report_service_errors
@@ -38,7 +38,6 @@ from workers.bot.features.shifts.keyboards import (
 __all__ = ["router"]
 
 router = Router(name="shifts")
-install_gate(router)
 report_service_errors(router, __package__)
 router.include_router(take.router)
 router.include_router(schedule.router)

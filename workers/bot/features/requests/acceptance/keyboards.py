@@ -35,4 +35,4 @@ class RatingCb(CallbackData, prefix="rt"):
 class ReturnCb(CallbackData, prefix="rr"):
     act: Literal["md", "ok", "no"]
     draft: int = Field(ge=0, lt=2**53)
-    val: str = Field(default="", max_length=8)
+    val: str = Field(default="", pattern=r"^[a-z0-9_]{0,8}$")

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from workers.bot.core.gate import install_gate
 from workers.bot.features.requests.acceptance import listing, rating, return_flow
 
 __all__ = ["router"]
 
 router = Router(name="acceptance")
 router.include_routers(listing.router, rating.router, return_flow.router)
-install_gate(router)

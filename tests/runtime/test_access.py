@@ -1,0 +1,216 @@
+"""Access control fails closed: a handler or command without a usable rule is refused and logged;
+declared rules combine; every feature handler declares one; a demotion takes effect within 5 s."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiogram import Router
+
+from devkit.fakes.telegram import FakeTelegramServer
+from devkit.fakes.telegram.updates import callback_query_body
+from devkit.fakes.telegram.users import SimulatedUser
+from shared.clients.models.users import User as Profile
+from shared.logs import configure_logging
+from shared.settings import SettingsError, load_settings
+from tests.runtime.bot import BROKEN_RULES
+from tests.runtime.conftest import RuntimeFactory, Services, feed, texts_to
+from tests.runtime.test_processing import new_id
+from workers.bot.core.access import LEVELS, level_spec, refusal
+from workers.bot.core.auth import AuthContext
+from workers.bot.core.catalog import CommandSpec
+from workers.bot.core.texts import (
+    ACCESS_BLOCKED,
+    AWAITING_APPROVAL,
+    COMMAND_DISABLED,
+    NOT_REGISTERED,
+    ROLE_REFUSED,
+)
+from workers.bot.runtime.routers import feature_routers
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_logging("INFO", "json", stream=stream)
+    try:
+        yield stream
+    finally:
+        configure_logging("INFO", "json")
+
+
+def events(stream: io.StringIO, name: str) -> list[dict[str, Any]]:
+    lines = (json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{"))
+    return [line for line in lines if line.get("event") == name]
+
+
+def forge_press(tg: FakeTelegramServer, user: SimulatedUser, data: str) -> dict[str, Any]:
+    """A callback query with ``data`` on the newest bot message, as a modified client sends it."""
+    message = tg.state.last_bot_message(user.chat_id)
+    assert message is not None
+    query_id = tg.state.open_callback_query(user.chat_id, message["message_id"], user.id)
+    return tg.state.enqueue_update(callback_query_body(query_id, user.to_json(), message, data))
+
+
+async def test_handlers_without_a_usable_rule_are_refused_and_logged(
+    make_runtime: RuntimeFactory,
+    tg: FakeTelegramServer,
+    services: Services,
+    log_lines: io.StringIO,
+) -> None:
+    runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
+    admin = tg.state.user(new_id(), "Admin")
+    services.add_user(admin.id, status="approved", roles=["admin"], active_role="admin")
+    # Even the most privileged user gets nothing from a handler that cannot be checked.
+    await feed(runtime, admin.send_command("norule"))
+    for label in BROKEN_RULES:
+        await feed(runtime, admin.send_text(None, label))
+    assert texts_to(tg.state, admin.chat_id) == [COMMAND_DISABLED] * (1 + len(BROKEN_RULES))
+    missing = events(log_lines, "access_rule_missing")
+    assert len(missing) == 1 + len(BROKEN_RULES)
+    assert {line["level"] for line in missing} == {"error"}
+    assert all(line["handler"] == "ok" for line in missing)
+    # A callback without a rule is refused too, and still answered (with an alert).
+    await feed(runtime, admin.send_command("kb"))
+    await feed(runtime, forge_press(tg, admin, "norule:1"))
+    answers = tg.state.calls_to("answerCallbackQuery", ok=True)
+    assert answers[-1].params.get("text") == COMMAND_DISABLED
+    assert answers[-1].params.get("show_alert") is True
+    assert len(events(log_lines, "access_rule_missing")) == 2 + len(BROKEN_RULES)
+
+
+async def test_levels_and_combined_rules(
+    make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
+) -> None:
+    runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
+    stranger = tg.state.user(new_id(), "Anon")
+    pending = tg.state.user(new_id(), "Pending")
+    manager = tg.state.user(new_id(), "Manager")
+    admin = tg.state.user(new_id(), "Admin")
+    blocked = tg.state.user(new_id(), "Blocked")
+    services.add_user(pending.id, status="pending")
+    services.add_user(manager.id, status="approved", roles=["manager"], active_role="manager")
+    services.add_user(admin.id, status="approved", roles=["admin"], active_role="admin")
+    services.add_user(blocked.id, status="blocked")
+    for person in (stranger, pending, manager, admin, blocked):
+        for label in ("anyone", "registered", "approved", "admins users"):
+            await feed(runtime, person.send_text(None, label))
+    assert texts_to(tg.state, stranger.chat_id) == [
+        "ok anyone",
+        NOT_REGISTERED,
+        NOT_REGISTERED,
+        NOT_REGISTERED,
+    ]
+    assert texts_to(tg.state, pending.chat_id) == [
+        "ok anyone",
+        "ok registered",
+        AWAITING_APPROVAL,
+        AWAITING_APPROVAL,
+    ]
+    # The catalogue lets managers use /users; the handler's own roles allow admins only.
+    assert texts_to(tg.state, manager.chat_id) == [
+        "ok anyone",
+        "ok registered",
+        "ok approved",
+        ROLE_REFUSED,
+    ]
+    assert texts_to(tg.state, admin.chat_id)[-1] == "ok admins users"
+    assert texts_to(tg.state, blocked.chat_id) == ["ok anyone"] + [ACCESS_BLOCKED] * 3
+
+
+def test_refusal_rules_by_status() -> None:
+    def auth(status: str, role: str | None = None) -> AuthContext:
+        profile = Profile(
+            id=1,
+            telegram_id=1,
+            status=status,  # type: ignore[arg-type]
+            roles=[role] if role else [],  # type: ignore[list-item]
+            active_role=role,  # type: ignore[arg-type]
+        )
+        return AuthContext(1, profile, None, None)  # type: ignore[arg-type]
+
+    disabled = CommandSpec("x", "approved", (), "", "", False, 0)
+    assert refusal(disabled, auth("approved")) == COMMAND_DISABLED
+    assert refusal(level_spec("anyone"), None) is None
+    assert refusal(level_spec("public"), None) is None
+    assert refusal(level_spec("public"), auth("blocked")) == ACCESS_BLOCKED
+    assert refusal(level_spec("registered"), auth("pending")) is None
+    assert refusal(level_spec("approved", ("admin",)), auth("approved", "manager")) == ROLE_REFUSED
+    assert refusal(level_spec("approved", ("admin",)), auth("approved", "admin")) is None
+    assert {"anyone", "public", "registered", "approved"} == LEVELS
+
+
+def _handlers(router: Router) -> Iterator[tuple[str, Any]]:
+    for name in ("message", "callback_query"):
+        for handler in router.observers[name].handlers:
+            yield name, handler
+    for sub in router.sub_routers:
+        yield from _handlers(sub)
+
+
+def test_every_feature_handler_declares_its_rule() -> None:
+    seed = importlib.import_module("migrations.versions.0002_seed_bot_commands")
+    catalogue = {row[0] for row in seed.COMMANDS}
+    undeclared, unknown = [], []
+    for root in feature_routers():
+        for kind, handler in _handlers(root):
+            flags = handler.flags
+            where = f"{kind} {handler.callback.__module__}.{handler.callback.__qualname__}"
+            if not {"command", "roles", "access"} & set(flags):
+                undeclared.append(where)
+            if "command" in flags and flags["command"] not in catalogue:
+                unknown.append(f"{where}: {flags['command']}")
+            if "access" in flags and flags["access"] not in LEVELS:
+                unknown.append(f"{where}: level {flags['access']}")
+    assert undeclared == []
+    assert unknown == []
+
+
+def test_staff_commands_name_their_roles_in_code() -> None:
+    from workers.bot.features.admin import analytics, settings, users
+
+    # (aiogram adds a "commands" flag of its own to handlers with a Command filter)
+    assert (users._USERS["command"], users._USERS["roles"]) == ("users", ("manager", "admin"))
+    assert analytics._ANALYTICS["roles"] == ("manager", "admin")
+    assert (settings._SETTINGS["command"], settings._SETTINGS["roles"]) == ("settings", ("admin",))
+
+
+def test_the_profile_cache_behind_role_decisions_is_at_most_5_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().worker.profile_cache_seconds == 5
+    monkeypatch.setenv("WORKER_PROFILE_CACHE_SECONDS", "30")
+    with pytest.raises(SettingsError, match="WORKER_PROFILE_CACHE_SECONDS"):
+        load_settings()
+
+
+async def test_a_demoted_manager_loses_staff_commands_within_5_seconds(
+    make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
+) -> None:
+    runtime = await make_runtime(
+        TELEGRAM_PACE_PRIVATE="off",
+        RATE_LIMIT_COMMANDS_PER_MINUTE="10000",
+        RATE_LIMIT_MESSAGES_PER_MINUTE="10000",
+        WORKER_PROFILE_CACHE_SECONDS="5",
+    )
+    manager = tg.state.user(new_id(), "Manager")
+    rec = services.add_user(manager.id, status="approved", roles=["manager"], active_role="manager")
+    loop = asyncio.get_running_loop()
+    cached_at = loop.time()  # the profile is read (and cached) by this first update
+    await feed(runtime, manager.send_command("users"))
+    assert texts_to(tg.state, manager.chat_id) == ["users list"]
+    rec.roles, rec.active_role = ["applicant"], "applicant"
+    while True:
+        started = loop.time()
+        await feed(runtime, manager.send_command("users"))
+        if texts_to(tg.state, manager.chat_id)[-1] == ROLE_REFUSED:
+            break
+        # Any update that starts once the cached profile is 5 s old must see the demotion.
+        assert started < cached_at + 5.05, "still a manager after the profile cache time"
+        await asyncio.sleep(0.2)  # the user's pace between retries, not synchronisation
