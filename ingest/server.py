@@ -20,7 +20,8 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -29,9 +30,12 @@ import uvicorn
 from ingest.app import IngestApp
 from ingest.bot_api import BotApi, BotApiError, InvalidToken, RateLimited
 from ingest.guard import granian_options, uvicorn_options
+from ingest.internal import InternalApp
 from ingest.metrics import MULTIPROC_ENV, IngestMetrics
 from ingest.poller import Poller, stop
+from ingest.redis_client import create_ingest_redis
 from ingest.update_types import ALLOWED_UPDATES
+from shared.events.metrics import render_intake
 from shared.logs import get_logger
 from shared.settings import Settings
 
@@ -43,6 +47,7 @@ __all__ = [
     "multiprocess_metrics",
     "run_polling",
     "run_webhook",
+    "serve_internal",
     "set_webhook",
 ]
 
@@ -135,7 +140,7 @@ def run_webhook(
     if settings.telegram.set_webhook:
         asyncio.run(set_webhook(settings))
     log.info("ingest_starting", mode="webhook", server=server, workers=workers, port=port)
-    with multiprocess_metrics(workers):
+    with multiprocess_metrics(workers), _internal_thread(settings):
         if server == "granian":
             _run_granian(settings, host, port, workers)
         else:
@@ -181,6 +186,99 @@ def _run_granian(settings: Settings, host: str, port: int, workers: int) -> None
         log_enabled=False,
         **granian_options(settings),
     ).serve()
+
+
+def _process_metrics() -> tuple[bytes, str]:
+    """What this process exposes besides the intake: every webhook process aggregated when
+    there are several, else this process's default registry."""
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    path = os.environ.get(MULTIPROC_ENV)
+    if path:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=path)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+def _with_intake(render: Callable[[], tuple[bytes, str]]) -> Callable[[], tuple[bytes, str]]:
+    def both() -> tuple[bytes, str]:
+        text, content_type = render()
+        return render_intake() + text, content_type
+
+    return both
+
+
+async def serve_internal(
+    settings: Settings,
+    stopping: asyncio.Event,
+    render_metrics: Callable[[], tuple[bytes, str]] = _process_metrics,
+    *,
+    started: Callable[[int], None] | None = None,
+) -> None:
+    """Serve the internal listener (events, metrics) until ``stopping`` is set.
+
+    ``started`` is told the bound port (``INTERNAL_PORT=0`` picks a free one).
+    """
+    redis = create_ingest_redis(settings.redis.url, settings.ingest.redis_timeout)
+    app = InternalApp(settings, redis, _with_intake(render_metrics))
+    config = uvicorn.Config(
+        app,
+        host=settings.internal.host,
+        port=settings.internal.port,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+    server = _EmbeddedServer(config)
+    serving = asyncio.create_task(server.serve(), name="ingest-internal")
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()
+                raise RuntimeError("the internal listener stopped during start-up")
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        log.info("internal_listening", host=settings.internal.host, port=port)
+        if started is not None:
+            started(port)
+        waiting = asyncio.create_task(stopping.wait())
+        await asyncio.wait({serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+    finally:
+        server.should_exit = True
+        await asyncio.gather(serving, return_exceptions=True)
+        await redis.aclose()
+
+
+@contextlib.contextmanager
+def _internal_thread(settings: Settings) -> Iterator[None]:
+    """Webhook mode: the internal listener on a loop of its own in this (the parent) process,
+    whatever the webhook server and its process count."""
+    import uvloop
+
+    loop = uvloop.new_event_loop()
+    stopping = asyncio.Event()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(serve_internal(settings, stopping))
+        except BaseException as exc:
+            failed.append(exc)
+            log.error("internal_listener_failed", error=repr(exc))
+
+    thread = threading.Thread(target=run, name="ingest-internal", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        if thread.is_alive():
+            loop.call_soon_threadsafe(stopping.set)
+            thread.join(timeout=10)
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -230,17 +328,23 @@ async def _serve_and_poll(
     log.info("ingest_starting", mode="polling", port=port, owner=poller.lease.owner)
     serving = asyncio.create_task(server.serve(), name="ingest-http")
     polling = asyncio.create_task(poller.run(), name="ingest-poller")
+    internal = asyncio.create_task(
+        serve_internal(settings, stopping, app.metrics.render), name="ingest-internal"
+    )
     waiting = asyncio.create_task(stopping.wait())
     try:
         done, _ = await asyncio.wait(
-            {serving, polling, waiting}, return_when=asyncio.FIRST_COMPLETED
+            {serving, polling, internal, waiting}, return_when=asyncio.FIRST_COMPLETED
         )
+        signalled = stopping.is_set()
     finally:
         app.draining = True
         waiting.cancel()
         await stop(polling)  # releases the lease, so a standby takes over at once
         server.should_exit = True
         await serving
+        stopping.set()
+        await asyncio.gather(internal, return_exceptions=True)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
     if polling in done and (error := polling.exception()) is not None:
@@ -248,7 +352,10 @@ async def _serve_and_poll(
             raise BadTokenExit(error)
         log.error("poller_crashed", error=repr(error))
         return 1
-    if serving in done and not stopping.is_set():
+    if internal in done and (error := internal.exception()) is not None:
+        log.error("internal_listener_failed", error=repr(error))
+        return 1
+    if serving in done and not signalled:
         return 1  # the HTTP server stopped on its own
     log.info("ingest_stopped")
     return 0

@@ -363,6 +363,28 @@ class SentrySettings(_Section):
         return v
 
 
+class InternalSettings(_Section):
+    """The internal listener (``POST /internal/v1/events``, ``/metrics``): never the public port."""
+
+    model_config = SettingsConfigDict(env_prefix="INTERNAL_")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=0, le=65535)
+    # A batch of 100 events with full request objects stays well below this.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+
+
+class EventsSettings(_Section):
+    """Events from the services and the notifications made of them (contracts.md §10)."""
+
+    model_config = SettingsConfigDict(env_prefix="EVENTS_")
+
+    # How long an event_id is remembered: a redelivery within it is a duplicate.
+    dedup_ttl: int = Field(default=7 * 24 * 3600, ge=3600)
+    # Event lanes: events about one subject (a request, a user, a shift) keep their order.
+    lanes: int = Field(default=8, ge=1, le=256)
+
+
 class RateLimitSettings(_Section):
     model_config = SettingsConfigDict(env_prefix="RATE_LIMIT_")
 
@@ -458,6 +480,8 @@ class Settings(BaseModel):
     http: HttpSettings
     app: AppSection
     ingest: IngestSettings
+    internal: InternalSettings
+    events: EventsSettings
     rate_limit: RateLimitSettings
     pipeline: PipelineSettings
     worker: WorkerSection

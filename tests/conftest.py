@@ -82,6 +82,8 @@ def test_environment(redis_url: str) -> Iterator[None]:
             "TELEGRAM_BOT_TOKEN": os.environ.get("TELEGRAM_BOT_TOKEN", TEST_TOKEN),
             "ENVIRONMENT": "test",
             "LOG_FORMAT": "json",
+            # Test receivers must not fight over the internal listener's default port.
+            "INTERNAL_PORT": "0",
         }
     )
     try:
