@@ -84,7 +84,7 @@ RouterSpec = Router | Callable[[], Router]
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "replay(handler=None, routers=None, env=None, fake_services=True): "
+        "replay(handler=None, routers=None, env=None, fake_services=True, events=False): "
         "configure the system the replay fixture starts",
     )
 
@@ -118,6 +118,7 @@ class Replay:
         self._routers: Sequence[RouterSpec] | None = None
         self._env: dict[str, str] = {}
         self._fake_services = True
+        self._events = False
         self._harness: ReplayHarness | None = None
         self._lock = asyncio.Lock()
         if marker_kwargs:
@@ -130,8 +131,12 @@ class Replay:
         routers: Sequence[RouterSpec] | None = None,
         env: Mapping[str, str] | None = None,
         fake_services: bool = True,
+        events: bool = False,
     ) -> None:
-        """Change what starts; only before the first ``send``/``run``/``start``."""
+        """Change what starts; only before the first ``send``/``run``/``start``.
+
+        ``events=True`` also serves the internal events listener and points the fake services'
+        event outbox at it, so every change they apply reaches the bot as §10 events."""
         if self._harness is not None:
             raise RuntimeError("replay.configure() must come before the system starts")
         if handler is not None and routers is not None:
@@ -140,6 +145,7 @@ class Replay:
         self._routers = routers
         self._env.update(env or {})
         self._fake_services = fake_services
+        self._events = events
 
     def _factory(self) -> HandlerFactory:
         if isinstance(self._handler, str):
@@ -160,6 +166,7 @@ class Replay:
                     overrides={"DATABASE_URL": self._database_url, **self._env},
                     fake_services=self._fake_services,
                     fakes=self._fakes,
+                    events=self._events,
                 )
                 await harness.start()
                 self._harness = harness
@@ -192,6 +199,11 @@ class Replay:
 
     def transcript(self) -> Transcript:
         return self.harness.transcript()
+
+    async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 — a deadline
+        """Until every event the fakes emitted was accepted and every lane is idle."""
+        harness = await self.start()
+        await harness.settle(timeout)
 
     # -- feeding ----------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """``/__fake__/*``: test controls the real services do not have (docs/contracts.md §8).
 
-World-wide: ``POST reset``, ``POST seed``, ``GET|POST clock`` (``{"now": iso | null}`` freezes or
+World-wide: ``GET|POST events`` (emit a §10 event by hand / list them), ``POST reset``,
+``POST seed``, ``GET|POST clock`` (``{"now": iso | null}`` freezes or
 unfreezes, ``{"advance_seconds": n}`` moves it).  Per service (the one whose port is called):
 ``GET|POST|DELETE faults``, ``GET|POST knobs`` (``latency_ms``, ``error_rate``, ``down``),
 ``GET|DELETE calls``.
@@ -55,6 +56,7 @@ def _clock(service: FakeService, call: Call) -> tuple[int, Any]:
             world.clock.set(now)
         if "advance_seconds" in data:
             world.clock.advance(float(data["advance_seconds"]))
+        world.events.check_starting()
     return 200, {"now": world.now(), "frozen": world.clock.frozen is not None}
 
 
@@ -109,6 +111,21 @@ def _seed(service: FakeService, call: Call) -> tuple[int, Any]:
     return 200, {"ok": True, "users": len(world.users), "requests": len(world.requests)}
 
 
+def _events(service: FakeService, call: Call) -> tuple[int, Any]:
+    """``POST``: emit ``{type, payload, event_id?, producer?}`` by hand (a test's event);
+    ``GET``: every event emitted, and which the gateway accepted."""
+    outbox = service.state.events
+    if call.method == "POST":
+        data = _json(call)
+        type_, payload = data.get("type"), data.get("payload")
+        if not isinstance(type_, str) or not isinstance(payload, dict):
+            raise HttpError(422, "validation_error", "type and payload are required")
+        event_id = str(data.get("event_id") or f"manual:{service.state.next_id('manual-event')}")
+        producer = str(data.get("producer") or "fakes")
+        return 201, outbox.emit(type_, payload, event_id, producer)
+    return 200, {"items": outbox.log, "delivered": outbox.delivered, "url": outbox.url}
+
+
 _HANDLERS = {
     "reset": (_reset, frozenset({"POST"})),
     "seed": (_seed, frozenset({"POST"})),
@@ -116,6 +133,7 @@ _HANDLERS = {
     "faults": (_faults, frozenset({"GET", "POST", "DELETE"})),
     "knobs": (_knobs, frozenset({"GET", "POST"})),
     "calls": (_calls, frozenset({"GET", "DELETE"})),
+    "events": (_events, frozenset({"GET", "POST"})),
 }
 
 

@@ -132,6 +132,8 @@ class Route:
     handler: Handler
     query: frozenset[str] = frozenset()
     bearer: bool = False
+    # Bearer route that also answers a call without Authorization (the handler checks how).
+    service_only: bool = False
     # POST and PATCH need an Idempotency-Key unless the contract exempts them.
     idempotent: bool | None = None
     regex: re.Pattern[str] = field(init=False)
@@ -175,9 +177,12 @@ class Router:
         paged: bool = False,
         bearer: bool = False,
         idempotent: bool | None = None,
+        service_only: bool = False,
     ) -> None:
         allowed = frozenset(query) | (PAGING if paged else frozenset())
-        self.routes.append(Route(method, template, handler, allowed, bearer, idempotent))
+        self.routes.append(
+            Route(method, template, handler, allowed, bearer, service_only, idempotent)
+        )
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, Any]]:
         allowed_methods = False

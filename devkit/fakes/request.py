@@ -96,6 +96,12 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
             source=body.source,
         )
         world.requests[request.request_number] = request
+        world.events.emit(
+            "request.created",
+            {"request": view(request)},
+            f"{request.request_number}:created",
+            "request-service",
+        )
         return Reply(view(request), 201)
 
     def list_requests(call: Call) -> dict[str, Any]:
@@ -196,6 +202,12 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
         request.assignment_type, request.assigned_group = "individual", None
         request.executor_user_id = executor.id
         apply_transition(world, request, "in_progress", actor.id, None)
+        world.events.emit(
+            "request.assigned",
+            {"request": view(request), "executor_user_id": executor.id},
+            f"{request.request_number}:{request.status_version}:assigned",
+            "request-service",
+        )
         return view(request)
 
     def claim(call: Call) -> dict[str, Any]:
@@ -288,6 +300,12 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
             media_files=list(body.media_files),
         )
         world.comments.append(comment)
+        world.events.emit(
+            "request.comment_added",
+            {"request": view(request), "comment": comment_view(comment)},
+            f"comment:{comment.id}",
+            "request-service",
+        )
         return Reply(comment_view(comment), 201)
 
     rt.add("GET", "/categories", lambda call: categories_view())

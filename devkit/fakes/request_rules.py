@@ -170,7 +170,8 @@ def apply_transition(
     comment: str | None,
     media: list[str] | None = None,
 ) -> None:
-    """Move ``request`` to ``new``: bump the version, stamp times, log a status_change comment."""
+    """Move ``request`` to ``new``: bump the version, stamp times, log a status_change comment,
+    emit ``request.status_changed``."""
     now = world.now()
     old = request.status
     request.status = new
@@ -190,4 +191,18 @@ def apply_transition(
             old_status=old,
             new_status=new,
         )
+    )
+    from devkit.fakes.views import request_view
+
+    world.events.emit(
+        "request.status_changed",
+        {
+            "request": request_view(world, request),
+            "old_status": old,
+            "new_status": new,
+            "actor_user_id": actor_id,
+            "comment": comment,
+        },
+        f"{request.request_number}:{request.status_version}",
+        "request-service",
     )

@@ -99,9 +99,12 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
         return {"items": [shift_view(s) for s in by_start(found)]}
 
     def schedule(call: Call) -> dict[str, Any]:
-        user = caller(call)
         executor_id = call.q_int("executor_user_id")
-        if not user.is_manager and executor_id != user.id:
+        if call.actor_id is None:
+            # The service-only call of §10 (no Bearer): only who is on shift now.
+            if call.q("status") != "active":
+                raise HttpError(401, "invalid_token")
+        elif not (user := caller(call)).is_manager and executor_id != user.id:
             raise HttpError(403, "forbidden", "executors may only ask for their own schedule")
         spec = call.q_choice("specialization", set(SPECIALIZATIONS))
         status = call.q_choice("status", SHIFT_STATUSES)
@@ -178,6 +181,12 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
         shift.executor_user_id = executor.id
         shift.notes = body.notes if body.notes is not None else shift.notes
         shift.updated_at = now
+        world.events.emit(
+            "shift.assigned",
+            {"shift": shift_view(shift)},
+            f"shift:{shift.id}:assigned:{executor.id}",
+            "shift-service",
+        )
         return shift_view(shift)
 
     def start(call: Call) -> dict[str, Any]:
@@ -231,6 +240,7 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
         query={"executor_user_id", "specialization", "status", *dates},
         paged=True,
         bearer=True,
+        service_only=True,
     )
     rt.add("GET", "/shifts/{shift_id:int}", get, bearer=True)
     rt.add("POST", "/shifts/{shift_id:int}/assign", assign, bearer=True)

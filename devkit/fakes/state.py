@@ -9,6 +9,7 @@ move (``POST /__fake__/clock``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 
 from devkit.fakes.controls import ServiceControls
@@ -24,6 +25,7 @@ from devkit.fakes.entities import (
     UserRec,
     YardRec,
 )
+from devkit.fakes.events import EVENTS_ENV, EventOutbox
 from devkit.fakes.idempotency import IdempotencyStore
 
 __all__ = ["SERVICE_NAMES", "TASHKENT", "FakeClock", "FakeWorld"]
@@ -60,6 +62,8 @@ class FakeWorld:
         self.clock = FakeClock()
         self.controls = {name: ServiceControls() for name in SERVICE_NAMES}
         self.idempotency = IdempotencyStore()
+        # Events of §10 emitted on every change (devkit.fakes.events).
+        self.events = EventOutbox(self)
         self._clear_data()
 
     def _clear_data(self) -> None:
@@ -93,6 +97,8 @@ class FakeWorld:
         self.idempotency.clear()
         for controls in self.controls.values():
             controls.clear()
+        self.events.clear()
+        self.events.url = os.environ.get(EVENTS_ENV) or None
 
     def seed(self) -> None:
         """Reset, then load the fixture set of :mod:`devkit.fakes.seed`."""

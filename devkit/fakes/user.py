@@ -158,8 +158,15 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
         user = target_user(world, call.params["user_id"])
         _protect(actor, user, bool(STAFF_ROLES & set(user.roles)))
         if user.status != body.status:
+            old = user.status
             user.status = body.status
             user.updated_at = world.now()
+            world.events.emit(
+                "user.status_changed",
+                {"user": user_view(user), "old_status": old, "new_status": user.status},
+                f"user:{user.id}:status:{world.next_id('user-status-change')}",
+                "user-service",
+            )
         return user_view(user)
 
     def set_roles(call: Call) -> dict[str, Any]:
@@ -242,6 +249,13 @@ def _routes(world: FakeWorld) -> Router:  # noqa: C901 - one closure per endpoin
         link.status = body.status
         link.reviewed_at = world.now()
         link.admin_comment = body.comment
+        world.events.emit(
+            "user.apartment_reviewed",
+            {"user_id": user.id, "address": link_view(world, link)},
+            f"apartment:{user.id}:{link.apartment_id}:{link.status}:"
+            f"{int(link.reviewed_at.timestamp())}",
+            "user-service",
+        )
         return link_view(world, link)
 
     def yards(call: Call) -> dict[str, Any]:

@@ -99,6 +99,7 @@ class ReplayHarness:
         telegram: FakeTelegramState | None = None,
         fakes: FakeSet | None = None,
         startup_timeout: float = 60.0,
+        events: bool = False,
     ) -> None:
         self._factory = handler_factory
         self._overrides = dict(overrides or {})
@@ -110,6 +111,10 @@ class ReplayHarness:
         self._telegram = telegram
         self._fakes = fakes
         self._startup_timeout = startup_timeout
+        self._events = events
+        self._events_stop: asyncio.Event | None = None
+        self._events_task: asyncio.Task[None] | None = None
+        self.events_url: str | None = None
         self._stack = contextlib.AsyncExitStack()
         self._marks: list[_Mark] = []
         self._worker: Any = None
@@ -178,6 +183,43 @@ class ReplayHarness:
         self._redis = connect_redis(settings.redis)
         self.pipeline = Pipeline(self._redis, settings)
         await self._start_worker(settings)
+        if self._events and self.services is not None:
+            await self._start_events(settings)
+
+    async def _start_events(self, settings: Settings) -> None:
+        """The internal listener (``POST /internal/v1/events``) on a free port, and the fake
+        services' event outbox pointed at it: changes the fakes apply reach the bot."""
+        from ingest.server import serve_internal
+
+        internal = settings.model_copy(
+            update={"internal": settings.internal.model_copy(update={"port": 0})}
+        )
+        stop = self._events_stop = asyncio.Event()
+        bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._events_task = asyncio.create_task(
+            serve_internal(internal, stop, lambda: (b"", "text/plain"), started=bound.set_result)
+        )
+        port = await asyncio.wait_for(bound, self._startup_timeout)
+        self.events_url = f"http://127.0.0.1:{port}/internal/v1/events"
+        assert self.services is not None
+        self.services.events.url = self.events_url
+        self.services.events.api_key = settings.services.service_api_key.get_secret_value()
+
+    async def settle(
+        self,
+        timeout: float = 30.0,  # noqa: ASYNC109 — a deadline spanning many polls
+    ) -> None:
+        """Until the fakes' events were accepted and every lane (events, chats) is idle."""
+        self._check_running()
+        if self.services is not None and self.services.events.url:
+            await self.services.events.flush(timeout)
+        assert self._redis is not None and self.pipeline is not None
+        deadline = time.monotonic() + timeout
+        while await self._redis.zcard(self.pipeline.keys.active):
+            self._check_running()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"lanes still busy after {timeout:g}s")
+            await asyncio.sleep(0.01)
 
     async def _start_worker(self, settings: Settings) -> None:
         from workers.cli import assemble_worker
@@ -230,7 +272,13 @@ class ReplayHarness:
             update = json.loads(raw)
         except ValueError:
             update = {"update_id": meta.update_id}
-        if isinstance(update, dict):
+        if isinstance(update, dict) and "notification" in update:
+            # A notification in a chat lane (or a folded batch of them).
+            kinds = [i.get("kind") for i in update.get("items") or [update]]
+            update = {"update_id": meta.update_id, "notification": {"kinds": kinds}}
+        elif isinstance(update, dict) and "event_id" in update:
+            update = {"update_id": meta.update_id, "service_event": {"type": update.get("type")}}
+        elif isinstance(update, dict):
             prime_update(self.telegram, update)
         else:
             update = {"update_id": meta.update_id}
@@ -239,6 +287,13 @@ class ReplayHarness:
         )
 
     async def stop(self) -> None:
+        if self._events_task is not None and self._events_stop is not None:
+            self._events_stop.set()
+            await asyncio.gather(self._events_task, return_exceptions=True)
+            self._events_task = None
+            if self.services is not None:
+                self.services.events.url = None
+                await self.services.events.aclose()
         if self._worker is not None and self._worker_task is not None:
             if not self._worker_task.done():
                 await self._worker.close()

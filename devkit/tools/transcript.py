@@ -205,6 +205,10 @@ def describe_update(update: Mapping[str, Any]) -> Inbound:
             data = body.get("data")
             label = _button_label(body.get("message"), data)
             summary = (f"[{label}] " if label is not None else "") + f"data={data}"
+        elif kind == "notification":
+            summary = "notification " + ", ".join(str(k) for k in body.get("kinds") or [])
+        elif kind == "service_event":
+            summary = f"event {body.get('type')}"
         elif kind in ("my_chat_member", "chat_member"):
             old = (body.get("old_chat_member") or {}).get("status")
             new = (body.get("new_chat_member") or {}).get("status")

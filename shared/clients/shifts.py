@@ -88,6 +88,32 @@ class ShiftClient(ServiceClient):
             ),
         )
 
+    async def on_shift(
+        self,
+        start_date: dt.date,
+        end_date: dt.date,
+        *,
+        specialization: str | None = None,
+        page: int = 1,
+        size: int = 100,
+    ) -> Page[Shift]:
+        """S2 as a service-only call (no Bearer; contracts.md §10): the ``active`` shifts, to find
+        the executors on shift for a new request's pool."""
+        return await self._call(
+            "shifts.on_shift",
+            "GET",
+            "/shifts/",
+            result=Page[Shift],
+            params=query(
+                start_date=_day(start_date),
+                end_date=_day(end_date),
+                specialization=specialization,
+                status="active",
+                page=page,
+                size=size,
+            ),
+        )
+
     async def available(
         self,
         token: str,

@@ -13,6 +13,8 @@
   when, the text, the totals, and one row per recipient whose ``state`` moves pending → sending →
   sent | failed | blocked | unconfirmed. ``sending`` is written (committed) before the Bot API call
   and the result after it, so a recipient is sent to at most once across crashes and deploys.
+- ``notification_prefs``: per user (the user service's id): digests muted (``/notifications``),
+  and the managers' ``notify`` flag.
 - ``bot_metrics``: raw events (command usage, response times, errors, user actions), pruned by age.
 - ``bot_metrics_rollup``: hourly and daily aggregates (count, sum, min, max) per kind and name.
   They are a separate table rather than a view over ``bot_metrics`` because raw rows are pruned
@@ -72,6 +74,7 @@ __all__ = [
     "InlineKeyboardCache",
     "Language",
     "MetricKind",
+    "NotificationPrefs",
     "Role",
     "RollupPeriod",
     "TargetService",
@@ -323,3 +326,15 @@ class BroadcastRecipient(Base):
     # The sender job that claimed it: a claim of a dead sender is known to be unconfirmed.
     claimed_by: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+class NotificationPrefs(Base):
+    """What one user (the user service's id) wants to hear: ``/notifications`` and the managers'
+    ``notify`` flag. No row means the defaults: digests on, manager notices on."""
+
+    __tablename__ = "notification_prefs"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # Pool messages and manager digests (the non-essential kinds) muted.
+    digests_muted: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Managers: new requests, done and returned requests, comments (domain.md §5 "notify").
+    manager_notify: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -6,7 +6,8 @@
   someone presses it, but nothing else ever deletes it; without the purge the table only grows.
   Both are no-ops in a worker that runs no bot runtime (a bench handler, say).
 - Every second: the broadcast check, which tops up the senders of unfinished broadcasts; each
-  new sender is a ``broadcast_send`` job (:mod:`workers.bot.runtime.broadcast`).
+  new sender is a ``broadcast_send`` job (:mod:`workers.bot.runtime.broadcast`); and the release
+  of held notifications (quiet hours, folding) whose time has come into their chats' lanes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "broadcast_check",
     "broadcast_send",
     "purge_keyboard_cache",
+    "release_held_notifications",
 ]
 
 log = get_logger(__name__)
@@ -41,6 +43,17 @@ async def purge_keyboard_cache(ctx: dict[str, Any]) -> int | None:
     from workers.bot.core.ui.kbcache import KeyboardCache
 
     return await KeyboardCache(runtime.sessionmaker).purge_expired()
+
+
+async def release_held_notifications(ctx: dict[str, Any]) -> int | None:
+    """arq cron job: held notifications that are due go into their chats' lanes (one atomic
+    script per chat, see workers.bot.notifications.held); skipped without a runtime."""
+    runtime = ctx.get(RUNTIME_CTX_KEY)
+    if runtime is None:
+        return None
+    from workers.bot.notifications.held import HeldStore
+
+    return await HeldStore(runtime.redis, runtime.settings).release_due()
 
 
 BROADCAST_SEND: Final = "broadcast_send"
@@ -113,6 +126,9 @@ BOT_JOBS: Final = BotJobs(
         ("keyboard-cache-purge", purge_keyboard_cache, 37),
     ),
     # Broadcast senders: started (and replaced when they die) within about a second.
-    every_second=(("broadcast-check", broadcast_check),),
+    every_second=(
+        ("broadcast-check", broadcast_check),
+        ("release-held-notifications", release_held_notifications),
+    ),
     functions=((BROADCAST_SEND, broadcast_send, 2),),
 )

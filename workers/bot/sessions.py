@@ -82,6 +82,9 @@ class SessionStore:
         self._redis = redis
         self._sessionmaker = sessionmaker
         self._prefix = f"{key_prefix}:session:{bot_id}"
+        # Set when a notification met a 403 (workers.bot.notifications.held): writing again
+        # makes the chat reachable.
+        self._unreachable = f"{key_prefix}:nt:{bot_id}:unreach"
         self._ttl = ttl
         self.writer: BatchWriter[_Change] = BatchWriter(
             "bot_sessions",
@@ -96,12 +99,16 @@ class SessionStore:
     def key(self, chat_id: int, user_id: int) -> str:
         return f"{self._prefix}:{chat_id}:{user_id}"
 
+    # Commands queue_touch adds (callers slice pipeline results by it).
+    TOUCH_COMMANDS: Final = 4
+
     def queue_touch(self, pipe: Pipeline, chat_id: int, user_id: int) -> None:
-        """Add the touch's three commands to ``pipe`` (see :meth:`finish_touch`)."""
+        """Add the touch's four commands to ``pipe`` (see :meth:`finish_touch`)."""
         key = self.key(chat_id, user_id)
         pipe.hget(key, "language")
         pipe.hset(key, "seen", str(int(time.time())))
         pipe.expire(key, self._ttl)
+        pipe.delete(f"{self._unreachable}:{chat_id}")
 
     async def finish_touch(
         self, chat_id: int, user_id: int, profile: SessionProfile, results: list[Any]

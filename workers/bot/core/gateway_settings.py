@@ -8,6 +8,8 @@ Accessor API (what other features use)::
     current.maintenance_mode        # bool: when on, non-admins get only the maintenance text
     current.maintenance_text(locale, gettext)   # the admin's RU/UZ text, else the built-in one
     current.support_contact         # str, "" when not set (shown in /help and apologies)
+    current.quiet_hours             # (start, end) minutes of the day in Asia/Tashkent, or None
+    current.in_quiet_hours(now)     # bool: non-urgent notifications wait until the end
 
     await store.set("maintenance_mode", True, actor_user_id=1, actor_telegram_id=100001)
     await store.history(10)         # the newest changes first, who and when
@@ -26,10 +28,11 @@ worker that made the change sees it at once.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final, Literal, get_args
 
 from redis.asyncio import Redis
@@ -57,10 +60,14 @@ SettingName = Literal[
     "maintenance_message_ru",
     "maintenance_message_uz",
     "support_contact",
+    "quiet_hours",
 ]
 SETTING_NAMES: Final[tuple[SettingName, ...]] = get_args(SettingName)
 MAINTENANCE_MESSAGE_LIMIT: Final = 500
 SUPPORT_CONTACT_LIMIT: Final = 100
+DEFAULT_QUIET_HOURS: Final = "22:00-08:00"
+_QUIET_RE: Final = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+TASHKENT: Final = timezone(timedelta(hours=5), "Asia/Tashkent")  # no DST since 1992
 HISTORY_LIMIT: Final = 200
 
 DEFAULT_MAINTENANCE_MESSAGE: Final = N_(
@@ -85,6 +92,37 @@ class GatewaySettings:
     maintenance_message_ru: str = ""
     maintenance_message_uz: str = ""
     support_contact: str = ""
+    # "HH:MM-HH:MM" in Asia/Tashkent (may wrap midnight), or "off".
+    quiet_hours_text: str = DEFAULT_QUIET_HOURS
+
+    @property
+    def quiet_hours(self) -> tuple[int, int] | None:
+        """``(start, end)`` in minutes after midnight, Asia/Tashkent; ``None`` when off."""
+        match = _QUIET_RE.match(self.quiet_hours_text)
+        if match is None:
+            return None
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        return None if start == end else (start, end)
+
+    def in_quiet_hours(self, now: datetime) -> bool:
+        return self.quiet_end(now) is not None
+
+    def quiet_end(self, now: datetime) -> datetime | None:
+        """When the quiet hours around ``now`` end (UTC), or ``None`` outside them."""
+        window = self.quiet_hours
+        if window is None:
+            return None
+        start, end = window
+        local = now.astimezone(TASHKENT)
+        minute = local.hour * 60 + local.minute
+        inside = start <= minute < end if start < end else (minute >= start or minute < end)
+        if not inside:
+            return None
+        end_today = local.replace(hour=end // 60, minute=end % 60, second=0, microsecond=0)
+        if end_today <= local:
+            end_today += timedelta(days=1)
+        return end_today.astimezone(UTC)
 
     def maintenance_message(self, locale: str) -> str:
         """The admin's text for ``locale`` ("" when none was set)."""
@@ -122,6 +160,11 @@ def _validate(name: str, value: str | bool) -> str:
         if value not in LOCALES:
             raise InvalidSetting(name, "ru or uz")
         return value
+    if name == "quiet_hours":
+        text = value.strip().replace(" ", "").replace("–", "-")
+        if text == "off" or _QUIET_RE.match(text):
+            return text
+        raise InvalidSetting(name, "HH:MM-HH:MM or off")
     text = value.strip()
     if name in ("maintenance_message_ru", "maintenance_message_uz"):
         limit = MAINTENANCE_MESSAGE_LIMIT
@@ -146,6 +189,7 @@ def _parse(raw: Mapping[bytes | str, bytes | str]) -> GatewaySettings:
         maintenance_message_ru=values.get("maintenance_message_ru", ""),
         maintenance_message_uz=values.get("maintenance_message_uz", ""),
         support_contact=values.get("support_contact", ""),
+        quiet_hours_text=values.get("quiet_hours", DEFAULT_QUIET_HOURS),
     )
 
 
@@ -196,7 +240,7 @@ class GatewaySettingsStore:
             ensure_ascii=False,
         )
         async with self._redis.pipeline(transaction=True) as pipe:
-            if stored == "" and name not in ("default_language", "maintenance_mode"):
+            if stored == "" and name not in ("default_language", "maintenance_mode", "quiet_hours"):
                 pipe.hdel(self.key, name)
             else:
                 pipe.hset(self.key, name, stored)

@@ -59,12 +59,20 @@ _NOTE_LOCALES = ("ru", "uz")
 
 class UpdateProcessor:
     def __init__(self, runtime: BotRuntime) -> None:
+        from workers.bot.notifications.processor import OutboundProcessor
+
         self.runtime = runtime
         self._bot = runtime.bot
         self._dp = runtime.dispatcher
         self._prefetcher = runtime.prefetcher
+        # Events and notifications share the lanes (and so the order) of updates.
+        self.outbound = OutboundProcessor(runtime)
 
     async def __call__(self, raw: bytes, meta: UpdateMetaLike) -> None:
+        if meta.update_id < 0 or meta.ordering_key.startswith("ev"):
+            with request_id_scope(f"out-{meta.ordering_key}-{abs(meta.update_id)}"):
+                await self.outbound(raw, meta.ordering_key, meta.update_id)
+            return
         ctx = UpdateContext(meta.update_id, attempt=meta.attempt, max_attempts=meta.max_attempts)
         with request_id_scope(f"upd-{meta.update_id}"):
             decided = triage(raw)

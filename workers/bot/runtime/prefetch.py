@@ -79,7 +79,8 @@ class Prefetcher:
         limited = limited_event(update)
         results = await self._execute(limited, chat_id, user.id, not user.is_bot, fsm)
         limit = results.pop(0) if limited is not None else None
-        session, rest = results[:3], results[3:]
+        touched = self.sessions.TOUCH_COMMANDS
+        session, rest = results[:touched], results[touched:]
         profile = rest.pop(0) if not user.is_bot else None
         token = None
         if fsm is not None and isinstance(storage, PrefetchingRedisStorage):

@@ -1,0 +1,41 @@
+"""Service changes reach the people concerned: the fakes emit §10 events to the real internal
+endpoint, the real worker fans them out into chat lanes and delivers them through the pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from devkit.fakes.seed import MANAGER, PLUMBER, RESIDENT
+from tests.notifications.support import buttons, plain, service, texts_in, tx
+from tests.replay_plugin import Replay
+from workers.bot.notifications import texts
+
+pytestmark = pytest.mark.replay(events=True)
+
+
+async def test_manager_confirms_in_the_bot_and_the_resident_is_told(replay: Replay) -> None:
+    world = replay.services
+    number = world.seed_requests["done"]
+    resident = replay.user(RESIDENT.telegram_id, "Aziz", "uz")
+    version = world.requests[number].status_version
+
+    await service(
+        replay,
+        "request",
+        "PATCH",
+        f"/requests/{number}/status",
+        {"status": "confirmed", "status_version": version, "actor_user_id": MANAGER.id},
+    )
+    await replay.settle()
+
+    (notice,) = replay.telegram.bot_messages(resident.chat_id)
+    report = world.requests[number].completion_report
+    assert notice["text"] == plain(texts.CONFIRMED_APPLICANT, "uz", number=number, report=report)
+    pressed = dict(buttons(notice))
+    assert pressed[tx(texts.BTN_ACCEPT, "uz")] == f"rq:acc:{number}:{version + 1}:"
+    # The button opens the acceptance flow: a rating keyboard.
+    turn = await replay.press(resident, tx(texts.BTN_ACCEPT, "uz"))
+    assert "★" in str(turn.markup())
+    # Nobody else was told: the manager made the change, the executor is not concerned.
+    assert texts_in(replay, MANAGER.telegram_id) == []
+    assert texts_in(replay, PLUMBER.telegram_id) == []
