@@ -74,17 +74,3 @@ BTN_RETURN: Final = N_("↩️ Вернуть")
 BTN_POOL: Final = N_("📥 Открыть пул")
 BTN_SHIFT: Final = N_("Открыть смену")
 BTN_REQUESTS: Final = N_("Заявки")
-
-# -- /notifications -----------------------------------------------------------------------------
-SETTINGS_TITLE: Final = N_(
-    "<b>Уведомления</b>\n\n"
-    "Изменения ваших заявок, вопросы и назначения приходят всегда. "
-    "Сводки и сообщения о пуле можно отключить."
-)
-STATE_ON: Final = N_("включены")
-STATE_OFF: Final = N_("выключены")
-DIGESTS_LINE: Final = N_("Сводки и пул: {state}")
-MANAGER_LINE: Final = N_("Уведомления менеджера: {state}")
-BTN_TOGGLE_DIGESTS: Final = N_("Сводки и пул: вкл/выкл")
-BTN_TOGGLE_MANAGER: Final = N_("Уведомления менеджера: вкл/выкл")
-SAVED: Final = N_("Сохранено.")

@@ -26,12 +26,24 @@ def feature_routers() -> list[Router]:
     from workers.bot.features.common.router import router as common
     from workers.bot.features.executor.router import router as executor
     from workers.bot.features.fallback.router import router as fallback
+    from workers.bot.features.notifications.router import router as notifications
     from workers.bot.features.onboarding.router import router as onboarding
     from workers.bot.features.requests.acceptance.router import router as acceptance
     from workers.bot.features.requests.router import router as requests
     from workers.bot.features.shifts.router import router as shifts
 
-    return [common, broadcast, onboarding, requests, acceptance, executor, shifts, admin, fallback]
+    return [
+        common,
+        broadcast,
+        onboarding,
+        requests,
+        acceptance,
+        executor,
+        shifts,
+        admin,
+        notifications,
+        fallback,
+    ]
 
 
 def release_router(router: Router) -> Router:
