@@ -17,6 +17,8 @@ Typed lines:
                             electrician, resident, neighbour, newcomer, pending, blocked, multi)
                             or any Telegram user id
     /who                    who you are now
+    /refresh                show what the bot sent meanwhile (notifications arrive on their own;
+                            switching with /as shows what that user was sent while away)
     /?                      this help
     /quit                   leave (so does end of input)
 """
@@ -142,6 +144,8 @@ class ChatSession:
         self.settle = settle
         self.person: Person | None = None
         self.after_seq = 0
+        # Per user: the last transcript entry already shown (see become()).
+        self.seen: dict[int, int] = {}
 
     def become(self, person: Person) -> None:
         self.client.create_user(
@@ -151,14 +155,19 @@ class ChatSession:
             person.last_name,
             person.username,
         )
+        if self.person is not None:
+            self.seen[self.person.telegram_id] = self.after_seq
         self.person = person
-        self.after_seq = self.client.last_seq(person.telegram_id)
+        # What this user was sent while someone else was typing (notifications) is shown now;
+        # a user met for the first time is shown everything the bot already sent them.
+        self.after_seq = self.seen.get(person.telegram_id, 0)
         self.view = ChatView(self.out)
         role = f", {person.role}" if person.role else ""
         self.out(
             f"(you are {person.first_name} [{person.telegram_id}{role}], "
             f"language {person.language_code or '-'})"
         )
+        self._collect(quiet=True)
 
     def _who(self) -> str:
         if self.person is None:
@@ -204,6 +213,8 @@ class ChatSession:
             self._send("text", text=rest)
         elif word == "/as":
             self.become(person_for(rest))
+        elif word == "/refresh":
+            self._collect(quiet=True)
         elif word == "/contact":
             self._send("contact", **({"phone_number": rest} if rest else {}))
         elif word == "/photo":
@@ -259,12 +270,16 @@ class ChatSession:
             return False
         return self.handled(self.user_id, update_id) and not self._poll(self.settle, entries)
 
-    def _collect(self, update_id: int | None = None) -> None:
+    def _collect(self, update_id: int | None = None, *, quiet: bool = False) -> None:
         """Print the bot's answers: wait for the first, then until it has been quiet a while.
-        When the pipeline says the update is done and nothing came, stop waiting."""
-        deadline = time.monotonic() + self.reply_timeout
+        When the pipeline says the update is done and nothing came, stop waiting.
+
+        ``quiet``: only what is already there (notifications; nothing awaited, no "no answer")."""
+        deadline = time.monotonic() + (0.0 if quiet else self.reply_timeout)
         entries: list[dict[str, Any]] = []
         start = self.after_seq
+        if quiet:
+            self._poll(0.0, entries)
         watch = self.handled is not None and update_id is not None
         while True:
             remaining = deadline - time.monotonic()
@@ -280,7 +295,8 @@ class ChatSession:
                 self.out("(the bot handled it and answered nothing)")
                 return
         if not entries:
-            self.out(f"(no answer within {self.reply_timeout:g}s)")
+            if not quiet:
+                self.out(f"(no answer within {self.reply_timeout:g}s)")
             return
         self.view.show(entries, self._keyboard_flags(start))
 

@@ -56,6 +56,7 @@ def _free_port() -> int:
 class DevPorts:
     ingest: int = 8080
     telegram: int = 8081
+    internal: int = 8090
     services: dict[str, int] = field(
         default_factory=lambda: {name: 8101 + i for i, name in enumerate(SERVICES)}
     )
@@ -70,6 +71,7 @@ class DevPorts:
         return cls(
             ingest=_free_port(),
             telegram=_free_port(),
+            internal=_free_port(),
             services={name: _free_port() for name in SERVICES},
             metrics=[_free_port() for _ in range(workers)],
         )
@@ -122,6 +124,10 @@ class DevStack:
                 "INGEST_HOST": "127.0.0.1",
                 "INGEST_PORT": str(self.ports.ingest),
                 "INGEST_RECORD": env.get("INGEST_RECORD", "true"),
+                # Service events: the fakes POST what they change to the internal listener.
+                "INTERNAL_HOST": "127.0.0.1",
+                "INTERNAL_PORT": str(self.ports.internal),
+                "GATEWAY_EVENTS_URL": f"http://127.0.0.1:{self.ports.internal}/internal/v1/events",
                 "TELEGRAM_USE_WEBHOOK": "false" if self.polling else "true",
                 "TELEGRAM_SET_WEBHOOK": "false" if self.polling else "true",
                 "TELEGRAM_WEBHOOK_URL": f"{ingest}/webhook",
@@ -205,6 +211,7 @@ class DevStack:
         self.urls = {
             "telegram_api_url": env["TELEGRAM_API_URL"],
             "ingest_url": f"http://127.0.0.1:{self.ports.ingest}",
+            "events_url": env["GATEWAY_EVENTS_URL"],
             "services": {n: env[f"{n.upper()}_SERVICE_URL"] for n in SERVICES},
             "worker_metrics": [f"http://127.0.0.1:{p}/metrics" for p in self.ports.metrics],
             "redis_url": redis_url,
@@ -259,6 +266,7 @@ class DevStack:
             "/__fake__/transcript)",
             f"  services     {services}",
             f"  ingest       {u['ingest_url']}/webhook  ({mode}); /health /ready /metrics",
+            f"  events       {u['events_url']}  (the fakes post what they change)",
             f"  workers      {self.workers} x bot-gateway worker; metrics "
             + " ".join(u["worker_metrics"][: self.workers]),
             "",
