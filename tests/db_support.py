@@ -24,6 +24,7 @@ GATEWAY_TABLES = frozenset(
         "bot_metrics_rollup",
         "broadcasts",
         "broadcast_recipients",
+        "notification_prefs",
     }
 )
 

@@ -87,13 +87,13 @@ async def test_seed_downgrade_deletes_only_seeded_rows(fresh_url: str) -> None:
             "INSERT INTO bot_commands (command, target_service, description_ru, description_uz)"
             " VALUES ('support', 'gateway', 'Поддержка', 'Yordam xizmati')"
         )
-        assert await conn.fetchval("SELECT count(*) FROM bot_commands") == 15
+        assert await conn.fetchval("SELECT count(*) FROM bot_commands") == 16
 
         await asyncio.to_thread(downgrade, fresh_url, "0001")
         assert await conn.fetch("SELECT command FROM bot_commands") == [("support",)]
 
         await asyncio.to_thread(upgrade, fresh_url)
-        assert await conn.fetchval("SELECT count(*) FROM bot_commands") == 15
+        assert await conn.fetchval("SELECT count(*) FROM bot_commands") == 16
     finally:
         await conn.close()
 
@@ -126,7 +126,7 @@ async def test_cli_migrate_upgrades_a_fresh_database(fresh_url: str) -> None:
     assert await fetch_version(fresh_url) == HEAD
     conn = await asyncpg.connect(asyncpg_dsn(fresh_url))
     try:
-        assert await conn.fetchval("SELECT count(*) FROM bot_commands") == 14
+        assert await conn.fetchval("SELECT count(*) FROM bot_commands") == 15
     finally:
         await conn.close()
 

@@ -45,6 +45,7 @@ EXPECTED_COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "users": ("approved", ("manager", "admin")),
     "analytics": ("approved", ("manager", "admin")),
     "settings": ("approved", ("admin",)),
+    "notifications": ("approved", ()),
 }
 ROLLUP_INSERT = (
     "INSERT INTO bot_metrics_rollup (period, kind, name, period_start, count, sum, min, max)"
