@@ -42,6 +42,8 @@ class StoreResult:
 class NotifyResult:
     status: str  # QUEUED | SCHEDULED | DUPLICATE | FULL
     uid: int
+    # The item of the chat's inbox it was placed right behind (None: the inbox was empty).
+    behind: int | None = None
 
 
 def _s(v: Any) -> str:
@@ -101,4 +103,6 @@ class EventStore:
         """Append ``(chat_id, key, payload)`` notifications, each its own atomic step."""
         calls = [self.notify_call(chat, key, payload, now) for chat, key, payload in items]
         replies = await run_batch(self.redis, calls)
-        return [NotifyResult(_s(r[0]), int(r[2])) for r in replies]
+        return [
+            NotifyResult(_s(r[0]), int(r[2]), int(_s(r[3])) if _s(r[3]) else None) for r in replies
+        ]
