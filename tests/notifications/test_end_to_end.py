@@ -39,3 +39,24 @@ async def test_manager_confirms_in_the_bot_and_the_resident_is_told(replay: Repl
     # Nobody else was told: the manager made the change, the executor is not concerned.
     assert texts_in(replay, MANAGER.telegram_id) == []
     assert texts_in(replay, PLUMBER.telegram_id) == []
+
+
+async def test_a_change_made_in_the_bot_reaches_the_other_side(replay: Replay) -> None:
+    """``/as manager`` confirms in the bot → ``/as resident`` sees it (what ``make dev`` shows)."""
+    world = replay.services
+    done = world.seed_requests["done"]
+    world.users[MANAGER.id].language_code = "ru"
+    manager = replay.user(MANAGER.telegram_id, "Nodira", "ru")
+    resident = replay.user(RESIDENT.telegram_id, "Aziz", "uz")
+    await replay.text(manager, "Заявки")
+    await replay.press(manager, "На проверке")
+    await replay.press(manager, f"№ {done}")
+    await replay.press(manager, "Подтвердить")
+    assert world.requests[done].status == "confirmed"
+    await replay.settle()
+    (notice,) = replay.telegram.bot_messages(resident.chat_id)
+    assert notice["text"].startswith(f"✅ № {done} ariza qabulingizni kutmoqda")
+    assert (
+        plain(texts.BTN_RETURN, "uz"),
+        f"rq:ret:{done}:{world.requests[done].status_version}:",
+    ) in (buttons(notice))
