@@ -23,6 +23,7 @@ def feature_routers() -> list[Router]:
     """
     from workers.bot.features.admin.router import router as admin
     from workers.bot.features.broadcast.router import router as broadcast
+    from workers.bot.features.comments.router import router as comments
     from workers.bot.features.common.router import router as common
     from workers.bot.features.executor.router import router as executor
     from workers.bot.features.fallback.router import router as fallback
@@ -42,6 +43,7 @@ def feature_routers() -> list[Router]:
         shifts,
         admin,
         notifications,
+        comments,
         fallback,
     ]
 

@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from shared.clients.models import Page, Request, User
 from workers.bot.core import ui
 from workers.bot.core.ui import address_text
+from workers.bot.core.comments import comments_row
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import (
     SPEC_ORDER,
@@ -155,6 +156,7 @@ def manager_card(
         ]
         for row in _ACTIONS.get(request.status, ())
     ]
+    rows.append(comments_row(number))
     back_tab = tab or tab_of(request.status)
     rows.append([btn(ui.tr(texts.BTN_BACK), RequestListCB(tab=back_tab, page=page))])
     return text, markup(rows)

@@ -6,6 +6,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.clients.models import Page, Request
 from workers.bot.core import ui
+from workers.bot.core.comments import comments_row
 from workers.bot.features.executor import texts
 from workers.bot.features.executor.keyboards import (
     ActionCB,
@@ -114,4 +115,4 @@ def card(request: Request, page: int = 1) -> tuple[str, InlineKeyboardMarkup]:
             button(ui.tr(texts.BTN_RESUME), ActionCB(number=number, version=version, action="res"))
         )
     back = [button(ui.tr(texts.BTN_BACK), ListCB(page=page))]
-    return text, markup([actions, back])
+    return text, markup([actions, comments_row(number), back])

@@ -15,6 +15,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.clients.models.requests import Request
 from workers.bot.core import ui
+from workers.bot.core.comments import comments_row
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.acceptance.keyboards import AcceptListCb
 from workers.bot.features.requests.addresses import address_label
@@ -120,6 +121,8 @@ def card_markup(view: CardView, back: Back) -> InlineKeyboardMarkup | None:
                 for act, label in _ACTIONS.get(request.status, ())
             ]
         )
+    if view.owner and request.status not in ("accepted", "cancelled"):
+        rows.append(comments_row(request.request_number))
     back_row = back_button(back)
     if back_row is not None:
         rows.append([back_row])

@@ -1,0 +1,199 @@
+"""**Comments** (R11, 5 per page, oldest first, edited in place) and **Write a comment** (R12,
+key ``upd:<update_id>``). Applicants never see internal comments; everyone but managers must be
+able to see the request (R5 with ``viewer_user_id``) before its thread is shown or written to."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from shared.clients import ServiceClients
+from shared.clients.errors import ServiceError, ServiceNotFound
+from shared.clients.models.requests import Comment
+from shared.logs import get_logger
+from workers.bot.core import ui
+from workers.bot.core.comments import BTN_WRITE_COMMENT, CommentsCB, CommentWriteCB
+from workers.bot.features.comments import texts
+from workers.bot.middlewares.auth import AuthContext
+
+__all__ = ["CommentFlow", "router"]
+
+log = get_logger(__name__)
+router = Router(name="comments")
+_FLAGS = {"command": "request_status"}
+PAGE_SIZE = 5
+COMMENT_MAX = 2000
+STAFF = frozenset({"executor", "manager", "admin"})
+MANAGERS = frozenset({"manager", "admin"})
+_KEY = "comment_number"
+
+
+class CommentFlow(StatesGroup):
+    text = State()
+
+
+class _FlowInput(Filter):
+    """Not a /command and not a main-menu button (those belong to their own handlers)."""
+
+    async def __call__(self, message: Message) -> bool:
+        text = message.text
+        return text is None or (not text.startswith("/") and ui.match_button(text) is None)
+
+
+async def _may_see(auth: AuthContext, clients: ServiceClients, number: str) -> bool:
+    if auth.user is None:
+        return False
+    if auth.active_role in MANAGERS:
+        return True
+    try:
+        await clients.requests.get(number, viewer_user_id=auth.user.id)
+    except ServiceNotFound:
+        return False
+    return True
+
+
+async def _names(clients: ServiceClients, comments: list[Comment]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for user_id in {c.author_user_id for c in comments if c.author_user_id is not None}:
+        try:
+            user = await clients.users.get(user_id)
+        except ServiceError as exc:
+            if ui.is_transient(exc):
+                raise
+            names[user_id] = f"#{user_id}"
+            continue
+        full = " ".join(p for p in (user.first_name, user.last_name) if p)
+        names[user_id] = full or user.username or f"#{user_id}"
+    return names
+
+
+def _line(comment: Comment, names: dict[int, str]) -> str:
+    author = (
+        names.get(comment.author_user_id, "")
+        if comment.author_user_id is not None
+        else ui.tr(texts.SYSTEM)
+    )
+    when = ui.fmt_datetime(comment.created_at)
+    if comment.comment_type == "status_change" and comment.new_status:
+        line = ui.tr(
+            texts.STATUS_ENTRY,
+            when=when,
+            author=ui.safe(author, 100),
+            status=ui.escape(ui.status_label(comment.new_status)),
+        )
+        if comment.comment_text:
+            line += ": " + ui.safe(comment.comment_text, 500)
+    else:
+        line = ui.tr(
+            texts.ENTRY,
+            when=when,
+            author=ui.safe(author, 100),
+            text=ui.safe(comment.comment_text, 800),
+        )
+    if comment.is_internal:
+        line += " " + ui.tr(texts.INTERNAL)
+    return line
+
+
+@router.callback_query(CommentsCB.filter(), flags=_FLAGS)
+async def show(
+    query: CallbackQuery, callback_data: CommentsCB, auth: AuthContext, clients: ServiceClients
+) -> None:
+    number = callback_data.number
+    if not await _may_see(auth, clients, number):
+        await ui.answer_query(query, ui.tr(texts.NOT_FOUND), show_alert=True)
+        return
+    await ui.answer_query(query)
+    staff = auth.active_role in STAFF
+    page = await clients.requests.comments(
+        number, include_internal=staff, page=callback_data.page, size=PAGE_SIZE
+    )
+    names = await _names(clients, page.items)
+    lines = [ui.tr(texts.TITLE, number=ui.escape(number)), ""]
+    lines += [_line(c, names) for c in page.items] or [ui.tr(texts.EMPTY)]
+    rows: list[list[InlineKeyboardButton]] = []
+    pager = ui.pager_row(
+        callback_data.page, page.pages, lambda p: CommentsCB(number=number, page=p)
+    )
+    if pager:
+        rows.append(pager)
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=ui.tr(BTN_WRITE_COMMENT), callback_data=CommentWriteCB(number=number).pack()
+            )
+        ]
+    )
+    await ui.edit_or_send(query, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.callback_query(CommentWriteCB.filter(), flags=_FLAGS)
+async def ask(
+    query: CallbackQuery,
+    callback_data: CommentWriteCB,
+    state: FSMContext,
+    auth: AuthContext,
+    clients: ServiceClients,
+    bot: Bot,
+) -> None:
+    number = callback_data.number
+    if not await _may_see(auth, clients, number):
+        await ui.answer_query(query, ui.tr(texts.NOT_FOUND), show_alert=True)
+        return
+    await ui.answer_query(query)
+    await state.set_state(CommentFlow.text)
+    await state.set_data({_KEY: number})
+    chat = query.message.chat.id if query.message is not None else query.from_user.id
+    await bot.send_message(
+        chat,
+        ui.tr(texts.ASK, number=ui.escape(number), max=COMMENT_MAX),
+        reply_markup=ui.cancel_keyboard(),
+    )
+
+
+@router.message(CommentFlow.text, F.text, _FlowInput(), flags=_FLAGS)
+async def write(
+    message: Message,
+    state: FSMContext,
+    auth: AuthContext,
+    clients: ServiceClients,
+    event_update: Update,
+) -> None:
+    number = (await state.get_data()).get(_KEY)
+    text = (message.text or "").strip()
+    if not isinstance(number, str) or auth.user is None:
+        await state.clear()
+        return
+    if not text:
+        await message.answer(ui.tr(texts.EXPECTED, max=COMMENT_MAX))
+        return
+    if len(text) > COMMENT_MAX:
+        await message.answer(ui.tr(texts.TOO_LONG, length=len(text), max=COMMENT_MAX))
+        return
+    try:
+        await clients.requests.add_comment(
+            number,
+            author_user_id=auth.user.id,
+            text=text,
+            idempotency_key=f"upd:{event_update.update_id}",
+        )
+    except ServiceError as exc:
+        if ui.is_transient(exc):
+            raise  # retried; the FSM keeps the number, so the comment is not lost
+        log.info("comment_refused", number=number, code=exc.code, status=exc.status)
+        await state.clear()
+        menu = await ui.main_menu(auth, clients)
+        await message.answer(ui.error_message(exc), reply_markup=menu)
+        return
+    await state.clear()
+    log.info("comment_written", number=number)
+    menu = await ui.main_menu(auth, clients)
+    await message.answer(ui.tr(texts.SAVED, number=ui.escape(number)), reply_markup=menu)
+
+
+@router.message(CommentFlow.text, _FlowInput(), flags=_FLAGS)
+async def not_text(message: Message) -> None:
+    await message.answer(ui.tr(texts.EXPECTED, max=COMMENT_MAX))
