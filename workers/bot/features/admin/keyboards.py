@@ -68,7 +68,7 @@ TABS: Final[dict[str, str]] = {
 }
 ManagerAct = Literal["cnf", "acc", "grp", "exe", "rtw", "clr", "cnl"]
 UserAct = Literal["apr", "blk", "bly", "ubl", "uby"]
-SettingsAct = Literal["lru", "luz", "mon", "mof", "mru", "muz", "sup"]
+SettingsAct = Literal["lru", "luz", "mon", "mof", "mru", "muz", "sup", "qh"]
 
 
 # Field types: workers.bot.core.callbacks (button data is validated before a handler runs).

@@ -21,6 +21,7 @@ from shared.clients.errors import ServiceError
 from workers.bot.core import gate, ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import (
+    DEFAULT_QUIET_HOURS,
     MAINTENANCE_MESSAGE_LIMIT,
     SUPPORT_CONTACT_LIMIT,
     GatewaySettings,
@@ -47,6 +48,7 @@ _TEXT_ACTS: Final[dict[str, tuple[SettingName, str, int]]] = {
     "mru": ("maintenance_message_ru", texts.ASK_MESSAGE_RU, MAINTENANCE_MESSAGE_LIMIT),
     "muz": ("maintenance_message_uz", texts.ASK_MESSAGE_UZ, MAINTENANCE_MESSAGE_LIMIT),
     "sup": ("support_contact", texts.ASK_SUPPORT, SUPPORT_CONTACT_LIMIT),
+    "qh": ("quiet_hours", texts.ASK_QUIET_HOURS, len("22:00-08:00")),
 }
 _SETTING_LABELS: Final = {
     "default_language": texts.SETTING_LANGUAGE,
@@ -54,6 +56,7 @@ _SETTING_LABELS: Final = {
     "maintenance_message_ru": texts.SETTING_MESSAGE_RU,
     "maintenance_message_uz": texts.SETTING_MESSAGE_UZ,
     "support_contact": texts.SETTING_SUPPORT,
+    "quiet_hours": texts.SETTING_QUIET_HOURS,
 }
 
 
@@ -78,6 +81,8 @@ def _render(
         message_uz=_value(current.maintenance_message_uz),
         support=_value(current.support_contact),
     )
+    quiet = current.quiet_hours_text if current.quiet_hours else ui.tr(texts.QUIET_HOURS_OFF)
+    text += "\n" + ui.tr(texts.QUIET_HOURS_LINE, hours=ui.escape(quiet))
     if last is not None:
         change = ui.tr(
             texts.SETTINGS_LAST_CHANGE,
@@ -104,6 +109,7 @@ def _render(
             btn(ui.tr(texts.BTN_MESSAGE_UZ), SettingsCB(act="muz")),
         ],
         [btn(ui.tr(texts.BTN_SUPPORT), SettingsCB(act="sup"))],
+        [btn(ui.tr(texts.BTN_QUIET_HOURS), SettingsCB(act="qh"))],
     ]
     return text, markup(rows)
 
@@ -182,6 +188,8 @@ async def save_text(
     data = await state.get_data()
     setting: SettingName = data["setting"]
     value = (message.text or "").strip()
+    if setting == "quiet_hours" and value == _CLEAR:
+        value = DEFAULT_QUIET_HOURS
     try:
         await gateway_settings.set(
             setting,
@@ -190,6 +198,9 @@ async def save_text(
             actor_telegram_id=auth.telegram_id,
         )
     except InvalidSetting as exc:
+        if setting == "quiet_hours":
+            await message.answer(ui.tr(texts.QUIET_HOURS_FORMAT))
+            return
         limit = exc.limit or int(data.get("limit", 0))
         await message.answer(ui.tr(texts.TEXT_TOO_LONG, length=len(value), limit=limit))
         return

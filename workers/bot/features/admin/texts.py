@@ -168,3 +168,12 @@ SETTING_MAINTENANCE: Final = N_("техобслуживание")
 SETTING_MESSAGE_RU: Final = N_("сообщение RU")
 SETTING_MESSAGE_UZ: Final = N_("сообщение UZ")
 SETTING_SUPPORT: Final = N_("контакт поддержки")
+SETTING_QUIET_HOURS: Final = N_("тихие часы")
+QUIET_HOURS_LINE: Final = N_("<b>Тихие часы уведомлений:</b> {hours}")
+QUIET_HOURS_OFF: Final = N_("выключены")
+BTN_QUIET_HOURS: Final = N_("🌙 Тихие часы")
+ASK_QUIET_HOURS: Final = N_(
+    "Отправьте тихие часы по Ташкенту в виде 22:00-08:00 или off, чтобы выключить. "
+    "«-» вернёт 22:00-08:00. Срочное приходит и в тихие часы."
+)
+QUIET_HOURS_FORMAT: Final = N_("Не понял. Пример: 22:00-08:00, или off.")
