@@ -221,7 +221,7 @@ async def serve_internal(
 
     ``started`` is told the bound port (``INTERNAL_PORT=0`` picks a free one).
     """
-    redis = create_ingest_redis(settings.redis.url, settings.ingest.redis_timeout)
+    redis = create_ingest_redis(settings.redis, settings.ingest.redis_timeout)
     app = InternalApp(settings, redis, _with_intake(render_metrics))
     config = uvicorn.Config(
         app,

@@ -132,7 +132,7 @@ async def test_unix_socket_url_for_engine_and_migrations(database_url: str) -> N
             await asyncio.to_thread(upgrade, socket_url)
             async with disposing(create_engine(DatabaseSettings(url=socket_url))) as engine:
                 count = await _scalar(engine, "SELECT count(*) FROM bot_commands")
-        assert count == 15  # 0002 seeds 14 commands, 0003 adds /notifications
+        assert count == 15  # 0002 seeds 14 commands, 0004 adds /notifications
         return
     async with temporary_database(database_url) as tcp_url, unix_socket_proxy(tcp_url) as proxy:
         database = urlsplit(tcp_url).path.lstrip("/")
@@ -145,7 +145,7 @@ async def test_unix_socket_url_for_engine_and_migrations(database_url: str) -> N
         await asyncio.to_thread(upgrade, url)
         async with disposing(create_engine(settings)) as engine:
             count = await _scalar(engine, "SELECT count(*) FROM bot_commands")
-        assert count == 15  # 0002 seeds 14 commands, 0003 adds /notifications
+        assert count == 15  # 0002 seeds 14 commands, 0004 adds /notifications
         assert await fetch_tables(tcp_url) >= GATEWAY_TABLES
         # Both the migration and the engine went through the socket (two ends per connection).
         assert len(proxy.writers) >= 4

@@ -26,7 +26,7 @@ from tests.db_support import (
     temporary_database,
 )
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 @pytest.fixture

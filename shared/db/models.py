@@ -326,6 +326,8 @@ class BroadcastRecipient(Base):
     # The sender job that claimed it: a claim of a dead sender is known to be unconfirmed.
     claimed_by: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class NotificationPrefs(Base):
     """What one user (the user service's id) wants to hear: ``/notifications`` and the managers'
     ``notify`` flag. No row means the defaults: digests on, manager notices on."""

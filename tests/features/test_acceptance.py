@@ -33,7 +33,13 @@ async def test_accepting_with_a_rating_in_uzbek(replay: Replay) -> None:
     assert turn.text.startswith("<b>Qabul qilishni kutmoqda</b> — 1")
     assert f"<b>{number}</b> · Ijro etildi · Santexnika" in turn.text
     turn = await replay.press(user, f"№ {number} · Ijro etildi")
-    assert turn.buttons() == ["✅ Qabul qilish", "↩️ Qaytarish", "◀️ Ro'yxatga"]
+    assert turn.buttons() == [
+        "✅ Qabul qilish",
+        "↩️ Qaytarish",
+        "💬 Izohlar",  # the comment thread
+        "✍️ Izoh yozish",
+        "◀️ Ro'yxatga",
+    ]
     turn = await replay.press(user, "✅ Qabul qilish")
     assert turn.text == f"№ {number} ariza bo'yicha ishni baholang:"
     assert turn.buttons() == ["1 ★", "2 ★", "3 ★", "4 ★", "5 ★", "◀️ Orqaga"]

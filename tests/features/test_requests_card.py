@@ -18,6 +18,9 @@ from workers.bot.core import texts as runtime_texts
 from workers.bot.features.fallback import texts as fallback_texts
 from workers.bot.features.requests import texts
 
+# The owner's card carries the comment thread's two buttons under its actions.
+COMMENTS_RU = ["💬 Комментарии", "✍️ Написать комментарий"]
+
 
 async def test_request_status_checks_the_number_and_hides_what_is_not_visible(
     replay: Replay,
@@ -78,11 +81,11 @@ async def test_the_owner_cancels_a_new_request_once(replay: Replay) -> None:
     number = replay.services.seed_requests["new"]
     user = replay.user(seed.RESIDENT.telegram_id, "Aziz")
     turn = await replay.command(user, "request_status", number)
-    assert turn.buttons() == ["✖️ Отменить заявку"]
+    assert turn.buttons() == ["✖️ Отменить заявку", *COMMENTS_RU]
     turn = await replay.press(user, "✖️ Отменить заявку")
     assert turn.text == f"Отменить заявку № {number}? Это действие нельзя отменить."
     assert turn.buttons() == ["Да, отменить", "Нет"]
-    assert (await replay.press(user, "Нет")).buttons() == ["✖️ Отменить заявку"]
+    assert (await replay.press(user, "Нет")).buttons() == ["✖️ Отменить заявку", *COMMENTS_RU]
     await replay.press(user, "✖️ Отменить заявку")
     question = replay.telegram.last_bot_message(user.id, with_button="Да, отменить")
     assert question is not None
@@ -110,7 +113,7 @@ async def test_a_card_older_than_the_request_is_stale(replay: Replay) -> None:
     turn = await replay.press(user, "✖️ Отменить заявку")
     assert alerts(turn) == [OUTDATED_RU]
     assert "<b>Статус:</b> В работе" in turn.text
-    assert turn.markup() is None
+    assert turn.buttons() == COMMENTS_RU  # no Cancel any more; the thread stays
     assert service_calls(replay, "PATCH", f"/requests/{number}/status") == []
 
 

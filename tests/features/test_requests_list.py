@@ -69,7 +69,8 @@ async def test_the_applicants_list_in_uzbek_pages_filters_and_opens_cards(replay
     assert card.startswith(f"<b>№ {numbers['purchase']} ariza</b>\n<b>Holati:</b> Xarid")
     assert "<b>Ijrochi:</b> Bekzod Tursunov" in card
     assert "<b>Manzil:</b> Olmazor-1, Navoiy ko'chasi 12, 5-xonadon" in card
-    assert turn.buttons() == ["◀️ Ro'yxatga"]  # no applicant action while in purchase
+    # No applicant action while in purchase: the comment thread and the way back.
+    assert turn.buttons() == ["💬 Izohlar", "✍️ Izoh yozish", "◀️ Ro'yxatga"]
     turn = await replay.press(user, "◀️ Ro'yxatga")
     assert "Filtr: Hammasi · Isitish" in turn.text
     assert {c.params["message_id"] for c in replay.telegram.calls_to("editMessageText")} == {

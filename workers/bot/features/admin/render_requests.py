@@ -8,8 +8,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.clients.models import Page, Request, User
 from workers.bot.core import ui
-from workers.bot.core.ui import address_text
 from workers.bot.core.comments import comments_row
+from workers.bot.core.ui import address_text
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import (
     SPEC_ORDER,

@@ -15,9 +15,9 @@ from shared.clients.errors import ServiceError, ServiceNotFound
 from shared.clients.models.requests import Comment
 from shared.logs import get_logger
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.comments import BTN_WRITE_COMMENT, CommentsCB, CommentWriteCB
 from workers.bot.features.comments import texts
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["CommentFlow", "router"]
 

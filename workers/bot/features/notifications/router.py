@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.logs import get_logger
 from workers.bot.core import ui
+from workers.bot.core.auth import AuthContext
 from workers.bot.core.notify_prefs import NotifyPrefs, PrefsStore
 from workers.bot.features.notifications import texts
-from workers.bot.middlewares.auth import AuthContext
 
 __all__ = ["NotifyCB", "router"]
 
