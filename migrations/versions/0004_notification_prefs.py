@@ -19,6 +19,9 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The command this revision adds to the catalogue.
+COMMAND = "notifications"
+
 bot_commands = sa.table(
     "bot_commands",
     sa.column("command", sa.Text()),
@@ -46,7 +49,7 @@ def upgrade() -> None:
         bot_commands,
         [
             {
-                "command": "notifications",
+                "command": COMMAND,
                 "target_service": "gateway",
                 "access": "approved",
                 "required_roles": [],
@@ -59,5 +62,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(bot_commands.delete().where(bot_commands.c.command == "notifications"))
+    op.execute(bot_commands.delete().where(bot_commands.c.command == COMMAND))
     op.drop_table("notification_prefs")
