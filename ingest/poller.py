@@ -22,7 +22,6 @@ Errors: network failures, 5xx, 409 and malformed answers back off exponentially 
 from __future__ import annotations
 
 import asyncio
-import random
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -44,6 +43,7 @@ from ingest.lease import PollerLease
 from ingest.metrics import IngestMetrics
 from ingest.recording import Recorder
 from ingest.update_types import ALLOWED_UPDATES
+from shared.backoff import Backoff
 from shared.errors import InvalidUpdate
 from shared.logs import get_logger
 from shared.pipeline import EnqueueResult, EnqueueStatus, Pipeline, parse_envelope
@@ -56,23 +56,6 @@ log = get_logger(__name__)
 T = TypeVar("T")
 Role = Literal["starting", "standby", "active", "stopped"]
 _REDIS_ERRORS = (RedisError, OSError, TimeoutError)
-
-
-class Backoff:
-    """Exponential back-off with jitter: ``base·2ⁿ`` capped, times a random factor in [0.5, 1]."""
-
-    def __init__(self, base: float = 0.5, cap: float = 30.0) -> None:
-        self.base = base
-        self.cap = cap
-        self.failures = 0
-
-    def next_delay(self) -> float:
-        self.failures += 1
-        delay: float = min(self.cap, self.base * 2.0 ** (self.failures - 1))
-        return delay * random.uniform(0.5, 1.0)
-
-    def reset(self) -> None:
-        self.failures = 0
 
 
 class Poller:

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from shared.settings import HttpSettings
+from shared.backoff import exponential_backoff
+from shared.settings import HttpSettings, default_of
 
 __all__ = ["CallPolicy", "build_http_client"]
 
 
 @dataclass(frozen=True, slots=True)
 class CallPolicy:
-    timeout: float = 10.0
-    connect_timeout: float = 2.0
-    max_retries: int = 3
-    deadline: float = 15.0
-    wait_initial: float = 0.2
-    wait_max: float = 2.0
-    retry_after_max: float = 5.0
-    max_connections: int = 100
-    max_keepalive_connections: int = 20
+    timeout: float = default_of(HttpSettings, "timeout")
+    connect_timeout: float = default_of(HttpSettings, "connect_timeout")
+    max_retries: int = default_of(HttpSettings, "max_retries")
+    deadline: float = default_of(HttpSettings, "deadline")
+    wait_initial: float = default_of(HttpSettings, "retry_wait_initial")
+    wait_max: float = default_of(HttpSettings, "retry_wait_max")
+    retry_after_max: float = default_of(HttpSettings, "retry_after_max")
+    max_connections: int = default_of(HttpSettings, "max_connections")
+    max_keepalive_connections: int = default_of(HttpSettings, "max_keepalive_connections")
 
     @classmethod
     def from_settings(cls, http: HttpSettings) -> CallPolicy:
@@ -41,9 +41,10 @@ class CallPolicy:
         )
 
     def backoff(self, retry_number: int) -> float:
-        """Exponential backoff with full jitter on top: retry 1 waits ~initial, then doubles."""
-        base = min(self.wait_max, self.wait_initial * 2.0 ** max(0, retry_number - 1))
-        return min(self.wait_max, base + random.uniform(0, self.wait_initial))
+        """Retry 1 waits at least ``wait_initial``, then the step doubles, up to ``wait_max``."""
+        return exponential_backoff(
+            retry_number, base=self.wait_initial, cap=self.wait_max, jitter=(1.0, 1.5)
+        )
 
 
 def build_http_client(

@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 
 from devkit.fakes.serve import serve
 from ingest.bot_api import InvalidToken
-from ingest.poller import Backoff
 from ingest.update_types import ALLOWED_UPDATES
+from shared.backoff import Backoff
 from shared.settings import Settings
 from tests.ingest.conftest import eventually, metric, stored_payload
 from tests.ingest.polling import (

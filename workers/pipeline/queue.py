@@ -42,6 +42,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from shared.backoff import Backoff
 from shared.connections import connect_redis, normalize_redis_url, pack_with_hiredis
 from shared.gc_tuning import tune_after_startup
 from shared.logs import get_logger
@@ -231,7 +232,9 @@ class WakeWorker(Worker):
         self.ctx["redis"] = self.pool
         if self.on_startup:
             await self.on_startup(self.ctx)
-        delay = 0.1
+        # Between failed polls during a Redis outage: 0.1 s doubling to 5 s, jittered so that the
+        # replicas do not all come back at the same instant.
+        backoff = Backoff(base=0.1, cap=5.0)
         try:
             while True:
                 try:
@@ -240,12 +243,11 @@ class WakeWorker(Worker):
                         await asyncio.gather(*self.tasks.values())
                         return
                     await self._wait_for_work()
-                    delay = 0.1
+                    backoff.reset()
                 except (RedisError, OSError) as exc:
                     # Keep the worker (and its running activations) alive through a Redis outage.
                     log.warning("worker_poll_failed", error=f"{type(exc).__name__}: {exc}")
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 5.0)
+                    await asyncio.sleep(backoff.next_delay())
         finally:
             if self._blpop is not None:
                 self._blpop.cancel()

@@ -18,7 +18,6 @@ Every request the bot makes passes through :class:`BotApiMiddleware` (an aiogram
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -44,6 +43,7 @@ from aiogram.exceptions import (
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from shared.backoff import exponential_backoff
 from shared.errors import RetryAfter
 from shared.labels import Children
 from shared.logs import get_logger
@@ -64,7 +64,7 @@ _MAX_DELAY = 5.0
 
 def backoff_delay(attempt: int) -> float:
     """Full-jitter exponential backoff: uniform in [0, min(cap, base·2^attempt)]."""
-    return random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2**attempt))
+    return exponential_backoff(attempt + 1, base=_BASE_DELAY, cap=_MAX_DELAY, jitter=(0.0, 1.0))
 
 
 _STATUS_BY_CLASS: tuple[tuple[type[Exception], str], ...] = (
