@@ -21,6 +21,7 @@ from shared.clients.models.common import (
 __all__ = [
     "CATEGORIES",
     "CATEGORY_GROUP",
+    "MENU_CATEGORIES",
     "REQUEST_STATUSES",
     "ROLES",
     "SHIFT_STATUSES",
@@ -38,6 +39,9 @@ REQUEST_STATUSES: Final[tuple[RequestStatus, ...]] = get_args(RequestStatus)
 SHIFT_STATUSES: Final[tuple[ShiftStatus, ...]] = get_args(ShiftStatus)
 URGENCIES: Final[tuple[Urgency, ...]] = get_args(Urgency)
 CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
+# The nine categories offered when filing a request, in menu order: the documented order lists
+# them first (R1 answers the same way), ``ventilation`` and ``other`` are accepted but not offered.
+MENU_CATEGORIES: Final[tuple[Category, ...]] = CATEGORIES[:9]
 # What an executor can hold (``universal`` is a shift focus only, never a person's).
 SPECIALIZATIONS: Final[tuple[Specialization, ...]] = get_args(Specialization)
 # The statuses in which a request is on its executor's hands.

@@ -13,6 +13,7 @@ from typing import Final, Literal
 
 from aiogram.utils.i18n import I18n
 
+from workers.bot.core.vocabulary import MENU_CATEGORIES
 from workers.bot.locales import DEFAULT_LOCALE
 
 __all__ = [
@@ -96,19 +97,6 @@ LABELS: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "cancelled": ("Отменена", "Bekor qilingan"),
     },
 }
-
-# The 9 categories offered when filing a request, in menu order (R1 lists them first).
-MENU_CATEGORIES: Final = (
-    "electricity",
-    "plumbing",
-    "heating",
-    "elevator",
-    "cleaning",
-    "landscaping",
-    "security",
-    "internet",
-    "repair",
-)
 
 
 def current_locale() -> str:
