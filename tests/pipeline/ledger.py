@@ -1,8 +1,10 @@
 """A handler for tests, chaos runs and the bench that records every run in a Redis stream.
 
 The stream lives in Redis, not in the worker, so a SIGKILLed worker's runs stay recorded.  Updates
-carry their test instructions in the message text: ``seq=<n>;sleep=<ms>;mode=<ok|poison|block>``
-(``block`` spins the CPU for ``sleep`` ms without awaiting: the event loop is blocked).
+carry their test instructions in the message text:
+``seq=<n>;sleep=<ms>;mode=<ok|poison|block|hold>`` (``block`` spins the CPU for ``sleep`` ms without
+awaiting: the event loop is blocked; ``hold``: the first run in this process raises
+``RetryAfter(hold ms)``, later runs succeed).
 Environment: ``LEDGER_KEY`` (stream key; unset = record nothing, for throughput runs).
 """
 
@@ -15,14 +17,19 @@ import time
 from typing import Any
 
 from shared.connections import create_redis
+from shared.errors import RetryAfter
 from shared.settings import load_settings
 from workers.pipeline.drain import UpdateHandler, UpdateMeta
 
 LEDGER_ENV = "LEDGER_KEY"
 
 
-def make_update(update_id: int, chat: int, seq: int, sleep_ms: int = 0, mode: str = "ok") -> bytes:
+def make_update(
+    update_id: int, chat: int, seq: int, sleep_ms: int = 0, mode: str = "ok", hold_ms: int = 0
+) -> bytes:
     text = f"seq={seq};sleep={sleep_ms};mode={mode}"
+    if hold_ms:
+        text += f";hold={hold_ms}"
     update = {
         "update_id": update_id,
         "message": {
@@ -49,6 +56,7 @@ async def factory(ctx: dict[str, Any]) -> tuple[UpdateHandler, Any]:
     redis = create_redis(settings.redis.url)
     key = os.environ.get(LEDGER_ENV)
     pid = str(os.getpid())
+    held: set[int] = set()
 
     async def record(event: str, meta: UpdateMeta, seq: str) -> None:
         if key:
@@ -76,6 +84,10 @@ async def factory(ctx: dict[str, Any]) -> tuple[UpdateHandler, Any]:
         if spec.get("mode") == "poison":
             await record("fail", meta, spec["seq"])
             raise PoisonError(f"poison update {meta.update_id}")
+        if spec.get("mode") == "hold" and meta.update_id not in held:
+            held.add(meta.update_id)
+            await record("hold", meta, spec["seq"])
+            raise RetryAfter(int(spec["hold"]) / 1000)
         await record("end", meta, spec["seq"])
 
     async def shutdown() -> None:

@@ -12,7 +12,12 @@ and why (details in docs/pipeline.md):
 * :class:`WakeWorker` replaces arq's poll loop: it blocks on the wake list the ingest script
   pushes to (BLPOP, ``WORKER_POLL_DELAY`` as the fallback timeout), is kicked locally when a slot
   frees or a rotated job becomes due, and picks jobs up with one Lua call (``claim_jobs.lua``: arq's
-  ``start_jobs`` semantics and keys, one round trip instead of ~4 per queue entry).
+  ``start_jobs`` semantics and keys, one round trip instead of ~4 per queue entry). A claimed job
+  is re-scored behind the due ones, so the read limit never fills with jobs in progress (arq's
+  default starved new jobs above ~20 equal replicas).
+* A job that runs again (``Retry``, or cancelled) is re-scored by the Redis clock inside a script
+  (``reschedule.lua``), never by the worker's own: the scripts and the pick-up compare with Redis
+  time, and a worker clock seconds off made rotations wait that long or WAIT claims spin.
 * ``job_completion_wait`` = ``WORKER_SHUTDOWN_WAIT``: on SIGTERM the worker stops picking, each
   activation ends its batch after the current update and gives its lease back at once.
 * A per-replica health-check key, refreshed every ``WORKER_HEALTH_CHECK_INTERVAL`` seconds.
@@ -46,7 +51,7 @@ from shared.backoff import Backoff
 from shared.connections import connect_redis, normalize_redis_url, pack_with_hiredis
 from shared.gc_tuning import tune_after_startup
 from shared.logs import get_logger
-from shared.pipeline.keys import DRAIN_FUNCTION, Keys
+from shared.pipeline.keys import ARQ_IN_PROGRESS_PREFIX, DRAIN_FUNCTION, Keys
 from shared.pipeline.scripts import LuaScript, PipelineScripts, ScriptConfig
 from shared.settings import RedisSection, Settings
 from workers.pipeline.drain import DrainConfig, Drainer, HandlerFactory
@@ -118,6 +123,9 @@ def create_sentinel_pool(section: RedisSection) -> ArqRedis:
 
 
 _CLAIM_JOBS = LuaScript("claim_jobs", prelude=False)
+_RESCHEDULE = LuaScript("reschedule", prelude=False)
+# ctx key of the worker's {job id: delay ms} of jobs that asked to run again (see drain()).
+DEFERS_CTX = "_pipeline_defers"
 
 
 class WakeWorker(Worker):
@@ -137,6 +145,8 @@ class WakeWorker(Worker):
         self.workers_key = workers_key
         self._kick = asyncio.Event()
         self._blpop: asyncio.Task[Any] | None = None
+        self.defers: dict[str, int] = {}
+        self.ctx[DEFERS_CTX] = self.defers
         self._user_after_job_end = self.after_job_end
         self.after_job_end = self._after_job_end
 
@@ -182,6 +192,35 @@ class WakeWorker(Worker):
             self._blpop = None
             if exc is not None:
                 raise exc
+
+    # -- re-scheduling by the Redis clock ----------------------------------------------------------
+    async def finish_job(
+        self,
+        job_id: str,
+        finish: bool,
+        result_data: bytes | None,
+        result_timeout_s: float | None,
+        keep_result_forever: bool,
+        incr_score: int | None,
+        keep_in_progress: float | None,
+    ) -> None:
+        delay_ms = self.defers.pop(job_id, None)
+        if finish:
+            await super().finish_job(
+                job_id,
+                finish,
+                result_data,
+                result_timeout_s,
+                keep_result_forever,
+                incr_score,
+                keep_in_progress,
+            )
+            return
+        # Retry(defer) of ours (delay recorded by the job), or a cancelled / RetryJob run, which
+        # arq leaves at its score: CLAIM_JOBS moved that behind the due jobs, so it is due now.
+        keep = "" if keep_in_progress is None else int(keep_in_progress * 1000)
+        keys = [self.queue_name, ARQ_IN_PROGRESS_PREFIX + job_id]
+        await _RESCHEDULE(self.pool, keys, [job_id, delay_ms or 0, keep])
 
     # -- health: arq's per-replica key, plus an index so stats never SCAN ------------------------
     async def record_health(self) -> None:
@@ -283,8 +322,11 @@ async def drain(ctx: dict[str, Any], ck: str, epoch: str) -> None:
     enqueue_ms = int(enqueued.timestamp() * 1000) if enqueued else None
     defer = await drainer.run(ck, str(epoch), job_try=int(ctx["job_try"]), enqueue_ms=enqueue_ms)
     if defer is not None:
+        defer = max(defer, 0.001)
         ctx["_retry_defer"] = defer
-        raise Retry(defer=max(defer, 0.001))
+        # WakeWorker.finish_job re-scores by the Redis clock with this delay, not arq's local one.
+        ctx[DEFERS_CTX][ctx["job_id"]] = max(1, round(defer * 1000))
+        raise Retry(defer=defer)
 
 
 Job = Callable[..., Awaitable[Any]]
