@@ -39,7 +39,7 @@ REJECT_REASONS = (
     "body_timeout",
 )
 SOURCES = ("webhook", "polling")
-STORE_FAILURES = ("redis_timeout", "redis_error")
+STORE_FAILURES = ("redis_timeout", "redis_error", "over_budget")
 # Enqueue is one Redis round trip: sub-millisecond normally, the long tail shows contention.
 LATENCY_BUCKETS = (
     0.0002,

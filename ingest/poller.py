@@ -8,8 +8,11 @@ Telegram confirms every update below the ``offset`` of the next ``getUpdates``. 
           offset = last update_id + 1    # only now can the next call confirm the batch
 
 A crash anywhere in between re-fetches the batch (the pipeline's dedup absorbs the repeats); it
-never confirms an update that is not stored. An update whose chat backlog is full is not confirmed
-either: the offset stops at it, and it comes back after a pause.
+never confirms an update that is not stored. Telegram's offset confirms everything below it, so
+one chat cannot be refused alone: an update whose chat backlog is full is stored past the chat's
+cap (counted and logged), or the offset would stop at it and every other chat would wait behind
+it. When the whole pipeline is over its byte budget or Redis memory mark, the offset does stop
+there (nothing confirmed) and the batch comes back after a pause.
 
 Only the holder of the poller lease (:mod:`ingest.lease`) polls. A keeper task renews the lease
 and, if renewal fails until the local deadline is near, cancels the poll task: the in-flight long
@@ -187,7 +190,7 @@ class Poller:
             if next_offset is not None:
                 self.offset = next_offset
             if blocked:
-                # A chat's backlog is full: re-fetching at once would only be refused again.
+                # Over the byte budget or memory mark: re-fetching at once would be refused again.
                 await asyncio.sleep(full_backoff.next_delay())
             else:
                 full_backoff.reset()
@@ -214,7 +217,7 @@ class Poller:
             return result
 
     async def _store(self, raws: list[bytes]) -> tuple[int | None, bool]:
-        """Enqueue a batch; the next offset to ask for and whether a full chat blocked it."""
+        """Enqueue a batch; the next offset to ask for and whether the pipeline refused some."""
         valid: list[bytes] = []
         last_id: int | None = None
         for raw in raws:
@@ -236,6 +239,14 @@ class Poller:
             log.error("polled_batch_unusable", size=len(raws))
             return (None, True) if last_id is None else (last_id + 1, False)
         results = await self._enqueue_until_stored(valid)
+        full = [i for i, r in enumerate(results) if r.status is EnqueueStatus.FULL]
+        if full:
+            # Holding the offset for one full chat would hold every chat: store past its cap.
+            again = await self._enqueue_until_stored([valid[i] for i in full], chat_cap=False)
+            for i, result in zip(full, again, strict=True):
+                results[i] = result
+            self._metrics.full["polling"].inc(len(full))
+            log.warning("polled_update_past_chat_cap", updates=len(full))
         self._metrics.received["polling"].inc(len(results))
         first_full: int | None = None
         stored: list[bytes] = []
@@ -243,7 +254,6 @@ class Poller:
             if result.status is EnqueueStatus.DUPLICATE:
                 self._metrics.duplicates["polling"].inc()
             elif not result.accepted:
-                self._metrics.full["polling"].inc()
                 if first_full is None or result.update_id < first_full:
                     first_full = result.update_id
             else:
@@ -251,18 +261,20 @@ class Poller:
         if self._recorder is not None and stored:
             await self._recorder.record(stored)
         if first_full is not None:
-            log.warning("polled_update_refused_full", update_id=first_full)
+            log.warning("polled_update_refused_over_budget", update_id=first_full)
             return first_full, True
         assert last_id is not None
         return last_id + 1, False
 
-    async def _enqueue_until_stored(self, raws: list[bytes]) -> list[EnqueueResult]:
+    async def _enqueue_until_stored(
+        self, raws: list[bytes], *, chat_cap: bool = True
+    ) -> list[EnqueueResult]:
         backoff = Backoff(self._backoff_base, min(self._backoff_cap, 5.0))
         while True:
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(self._redis_timeout):
-                    results = await self._pipeline.enqueue_many(raws)
+                    results = await self._pipeline.enqueue_many(raws, chat_cap=chat_cap)
             except TimeoutError:
                 self._metrics.store_failures["redis_timeout"].inc()
                 log.warning("polled_batch_not_stored", error="timeout", size=len(raws))

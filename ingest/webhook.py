@@ -10,7 +10,8 @@ not JSON / not an object / no int id       400     counted by reason, logged wit
 new update                                 200     stored under its chat's ordering key first
 already stored (Telegram redelivery)       200     not queued twice
 chat backlog full                          429     Telegram redelivers later (see below)
-Redis down or slower than the deadline     503     Telegram redelivers; nothing acknowledged
+pending bytes / Redis memory at the limit  503     Telegram redelivers; nothing written
+Redis down, slower than the deadline, OOM  503     Telegram redelivers; nothing acknowledged
 =========================================  ======  ==========================================
 
 The 200 goes out only after Redis answered the enqueue script, so every acknowledged update is
@@ -112,6 +113,9 @@ class WebhookHandler:
         status = result.status
         if status is EnqueueStatus.DUPLICATE:
             self._metrics.duplicates["webhook"].inc()
+        elif status is EnqueueStatus.OVER_BUDGET:
+            # The whole pipeline is at its memory budget: back-pressure on Telegram, not a chat.
+            return await self._unavailable(send, "over_budget")
         elif not result.accepted:
             # The pipeline logs the refusal (update_id, ordering key); counted here by source.
             self._metrics.full["webhook"].inc()

@@ -3,6 +3,8 @@
 ::
 
     GatewayError
+    ├── LeaseLost                 this worker no longer holds the chat (taken over after a stall):
+    │                             its outgoing call was dropped; the new holder runs the update
     ├── RetryableError            transient: retry the same update later; the chat's later
     │   │                         updates wait
     │   ├── RetryAfter            the peer said when (Telegram 429 retry_after, HTTP Retry-After);
@@ -26,6 +28,7 @@ __all__ = [
     "Forbidden",
     "GatewayError",
     "InvalidUpdate",
+    "LeaseLost",
     "NotFound",
     "PermanentError",
     "RetryAfter",
@@ -36,6 +39,10 @@ __all__ = [
 
 class GatewayError(Exception):
     """Root of every error the gateway raises on purpose."""
+
+
+class LeaseLost(GatewayError):
+    """The chat's lease is gone: a side effect (an outgoing Bot API call) was not made."""
 
 
 class RetryableError(GatewayError):

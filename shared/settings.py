@@ -417,6 +417,17 @@ class PipelineSettings(_Section):
     # The longest a Retry-After (a peer's 429, a pacing window) parks a chat; longer (or
     # infinite) values are clamped: the update is simply tried again then.
     max_hold_seconds: float = Field(default=600.0, gt=0, le=86_400)
+    # Bytes of update payloads pending in all chats together; past it ingest answers 503 (the
+    # webhook) or holds its offset (polling) until workers drain. 0 = no budget.
+    max_pending_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+    # Dead letters kept; the oldest beyond it are trimmed (counted and logged). 0 = no cap.
+    dlq_max_entries: int = Field(default=10_000, ge=0)
+    # Ingest refuses new updates (503) while Redis used_memory is above this share of its
+    # maxmemory, leaving the rest for the drain side that frees memory. 0 = no check.
+    redis_memory_high_water: float = Field(default=0.9, ge=0, le=1)
+    # Before each outgoing Bot API call a worker checks it still holds the chat's lease (free
+    # while its last extension is recent) and drops the call if not. Off only to measure it.
+    fence_side_effects: bool = True
 
     @field_validator("retry_backoff")
     @classmethod

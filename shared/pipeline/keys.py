@@ -13,6 +13,7 @@ Per bot::
     <prefix>:tg:<bot>:active        ZSET  ck -> activation ms         reaper / stats index
     <prefix>:tg:<bot>:dlq           STREAM dead letters: ck update_id attempts error ts payload
     <prefix>:tg:<bot>:wake          LIST  wake tokens workers block on (capped)
+    <prefix>:tg:<bot>:pending_bytes STRING bytes of pending update payloads (the byte budget)
     <prefix>:arq:<bot>:drain        ZSET  the arq queue of activation jobs
     <prefix>:arq:<bot>:workers      ZSET  health-check key -> expiry ms of live workers
     arq:job:<prefix>:d:<bot>:<ck>:<epoch>   arq's own job key (arq's prefix is fixed; the id
@@ -80,6 +81,11 @@ class Keys:
     @property
     def dlq(self) -> str:
         return f"{self.bot_base}:dlq"
+
+    @property
+    def pending_bytes(self) -> str:
+        """Derived from ``active`` inside the scripts (``_common.lua``): keep the two in step."""
+        return f"{self.bot_base}:pending_bytes"
 
     @property
     def wake(self) -> str:

@@ -17,7 +17,9 @@ __all__ = [
     "ARQ_QUEUE_DEPTH",
     "DEAD_LETTERED",
     "DLQ_SIZE",
+    "DLQ_TRIMMED",
     "ENQUEUED",
+    "FENCED_CALLS",
     "HANDLER_SECONDS",
     "INFLIGHT",
     "LATE_ARRIVALS",
@@ -25,15 +27,18 @@ __all__ = [
     "LOOP_BLOCKS",
     "OLDEST_PENDING_AGE",
     "PENDING",
+    "PENDING_BYTES",
     "QUEUE_WAIT_SECONDS",
     "REAPER_REPAIRS",
+    "REDIS_MAXMEMORY",
+    "REDIS_USED_MEMORY",
     "UPDATES",
     "refresh_queue_gauges",
 ]
 
 ENQUEUED = Counter(
     "bot_gateway_pipeline_enqueued",
-    "Enqueue calls by result (queued, scheduled, duplicate, full).",
+    "Enqueue calls by result (queued, scheduled, duplicate, full, over_budget).",
     ("status",),
 )
 LATE_ARRIVALS = Counter(
@@ -65,6 +70,10 @@ LOOP_BLOCKS = Counter(
     "(it is dead-lettered instead of run again).",
     ("with_update",),
 )
+FENCED_CALLS = Counter(
+    "bot_gateway_pipeline_fenced",
+    "Times a fence check found the lease gone: the handler's outgoing call was dropped.",
+)
 REAPER_REPAIRS = Counter(
     "bot_gateway_pipeline_reaper_repairs",
     "Chats the reaper repaired, by kind (takeover, orphan, ensure, stranded).",
@@ -87,6 +96,16 @@ OLDEST_PENDING_AGE = Gauge(
     "Age of the oldest pending update (0 when none).",
 )
 DLQ_SIZE = Gauge("bot_gateway_pipeline_dlq_size", "Entries in the dead-letter queue.")
+DLQ_TRIMMED = Counter(
+    "bot_gateway_pipeline_dlq_trimmed",
+    "Oldest dead letters dropped because the DLQ was at PIPELINE_DLQ_MAX_ENTRIES.",
+)
+PENDING_BYTES = Gauge(
+    "bot_gateway_pipeline_pending_bytes",
+    "Bytes of update payloads pending in all chats (the PIPELINE_MAX_PENDING_BYTES budget).",
+)
+REDIS_USED_MEMORY = Gauge("bot_gateway_redis_used_memory_bytes", "Redis INFO used_memory.")
+REDIS_MAXMEMORY = Gauge("bot_gateway_redis_maxmemory_bytes", "Redis INFO maxmemory (0 = no limit).")
 ARQ_QUEUE_DEPTH = Gauge(
     "bot_gateway_pipeline_arq_queue_depth", "Activation jobs in the arq queue (incl. running)."
 )
@@ -102,7 +121,12 @@ async def refresh_queue_gauges(redis: Redis, prefix: str, bot_id: int) -> None:
     from shared.pipeline.keys import Keys
     from shared.pipeline.stats import collect_stats
 
-    stats = await collect_stats(redis, Keys(prefix, bot_id))
+    keys = Keys(prefix, bot_id)
+    stats = await collect_stats(redis, keys)
+    info = await redis.info("memory")
+    REDIS_USED_MEMORY.set(int(info.get("used_memory", 0)))
+    REDIS_MAXMEMORY.set(int(info.get("maxmemory", 0)))
+    PENDING_BYTES.set(int(await redis.get(keys.pending_bytes) or 0))
     PENDING.set(stats.pending)
     ACTIVE_CHATS.set(stats.active_chats)
     OLDEST_PENDING_AGE.set(stats.oldest_pending_age_s)

@@ -4,6 +4,11 @@ Every script gets the same key list and leading arguments (see ``lua/_common.lua
 ``now`` explicitly: production passes ``None`` and the script reads the server clock, the model
 tests pass their own time.  Calls use EVALSHA and load the script only when Redis answers NOSCRIPT,
 so the steady state is one round trip per call; :func:`run_batch` does the same for a pipeline.
+
+Memory: INGEST carries a ``#!lua`` shebang, so at Redis ``maxmemory`` (``noeviction``) Redis
+refuses the whole call up front (OOM) and ingest answers 503; without it the script's first write
+(a delete) let the call through. The drain side (claim, next, heartbeat, reap) is flagged
+``allow-oom``: acking and dead-lettering free memory, and must keep working exactly then.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from shared.pipeline.keys import Keys
 from shared.settings import PipelineSettings, Settings, default_of
 
 __all__ = [
+    "ALLOW_OOM",
     "ARQ_JOB_TTL_MS",
+    "DENY_OOM",
     "LuaScript",
     "PipelineScripts",
     "ReplicaAckMissing",
@@ -37,6 +44,10 @@ __all__ = [
 # arq's default job-key lifetime (expires_extra_ms); activation jobs hand off before it runs out.
 ARQ_JOB_TTL_MS = 86_400_000
 WAKE_CAP = 64
+NO_CAP = 2**53 - 1
+# Script flags (Redis >= 7): refused as a whole at maxmemory / run even at maxmemory.
+DENY_OOM = "#!lua"
+ALLOW_OOM = "#!lua flags=allow-oom"
 
 
 def _source(name: str) -> str:
@@ -46,10 +57,12 @@ def _source(name: str) -> str:
 class LuaScript:
     """One script, addressed by SHA1, loaded on demand."""
 
-    def __init__(self, name: str, *, prelude: bool = True) -> None:
+    def __init__(self, name: str, *, prelude: bool = True, shebang: str = "") -> None:
         self.name = name
         body = _source(f"{name}.lua")
         self.source = (_source("_common.lua") + "\n" + body) if prelude else body
+        if shebang:
+            self.source = f"{shebang}\n{self.source}"
         self.sha = hashlib.sha1(self.source.encode(), usedforsecurity=False).hexdigest()
 
     async def __call__(self, client: Redis, keys: Sequence[str], args: Sequence[Any]) -> Any:
@@ -131,6 +144,8 @@ class ScriptConfig:
     dedup_ttl_ms: int = default_of(PipelineSettings, "dedup_ttl") * 1000
     grace_ms: int = default_of(PipelineSettings, "reaper_grace_ms")
     job_ttl_ms: int = ARQ_JOB_TTL_MS
+    max_pending_bytes: int = 0  # 0 = no byte budget
+    dlq_max: int = 0  # 0 = the dead-letter stream is not capped
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ScriptConfig:
@@ -141,6 +156,8 @@ class ScriptConfig:
             max_pending=p.max_pending_per_chat,
             dedup_ttl_ms=p.dedup_ttl * 1000,
             grace_ms=p.reaper_grace_ms,
+            max_pending_bytes=p.max_pending_bytes,
+            dlq_max=p.dlq_max_entries,
         )
 
 
@@ -184,6 +201,7 @@ class Step:
     dead: int = 0
     wait_ms: int = 0
     epoch: str = ""
+    trimmed: int = 0
 
 
 def _s(v: Any) -> str:
@@ -209,6 +227,7 @@ def parse_step(reply: list[Any]) -> Step:
         seen_ms=int(float(seen)) if seen else None,
         now_ms=int(reply[5]),
         dead=int(reply[6]),
+        trimmed=int(reply[7]) if len(reply) > 7 else 0,
     )
 
 
@@ -219,12 +238,12 @@ def _now(now: int | None) -> str:
 class PipelineScripts:
     """The per-chat state machine's steps for one deployment (key prefix and bot)."""
 
-    ingest_script = LuaScript("ingest")
-    claim_script = LuaScript("claim")
-    next_script = LuaScript("next")
-    heartbeat_script = LuaScript("heartbeat")
-    reap_script = LuaScript("reap")
-    abandon_script = LuaScript("abandon")
+    ingest_script = LuaScript("ingest", shebang=DENY_OOM)
+    claim_script = LuaScript("claim", shebang=ALLOW_OOM)
+    next_script = LuaScript("next", shebang=ALLOW_OOM)
+    heartbeat_script = LuaScript("heartbeat", shebang=ALLOW_OOM)
+    reap_script = LuaScript("reap", shebang=ALLOW_OOM)
+    abandon_script = LuaScript("abandon", shebang=ALLOW_OOM)
 
     def __init__(self, keys: Keys, config: ScriptConfig) -> None:
         self.keys = keys
@@ -239,9 +258,13 @@ class PipelineScripts:
         return [_now(now), ck, self.keys.job_id_base, c.job_ttl_ms, WAKE_CAP, c.dedup_ttl_ms]
 
     def ingest_call(
-        self, ck: str, uid: int, payload: bytes, now: int | None = None
+        self, ck: str, uid: int, payload: bytes, now: int | None = None, *, chat_cap: bool = True
     ) -> tuple[LuaScript, list[str], list[Any]]:
-        args = [*self.common_args(ck, now), uid, payload, self.config.max_pending, "ingest", ""]
+        """``chat_cap=False``: past ``max_pending`` too (the byte budget still holds)."""
+        c = self.config
+        cap = c.max_pending if chat_cap else NO_CAP
+        args = [*self.common_args(ck, now), uid, payload, cap, "ingest", ""]
+        args.append(c.max_pending_bytes)
         return self.ingest_script, self.chat_keys(ck), args
 
     async def ingest(
@@ -265,7 +288,7 @@ class PipelineScripts:
         ``(status, epoch)``; status QUEUED, SCHEDULED, PRESENT (already pending: nothing done)
         or GONE (the entry no longer exists: requeued or purged by someone else; nothing done).
         """
-        args = [*self.common_args(ck, now), uid, payload, 0, "requeue", dlq_id]
+        args = [*self.common_args(ck, now), uid, payload, 0, "requeue", dlq_id, 0]
         status, epoch, _ = parse_ingest(await self.ingest_script(client, self.chat_keys(ck), args))
         return status, epoch
 
@@ -281,7 +304,7 @@ class PipelineScripts:
     ) -> Step:
         c = self.config
         args = [*self.common_args(ck, now), epoch, token, c.lease_ms, c.max_attempts]
-        args.append("1" if handoff else "0")
+        args += ["1" if handoff else "0", c.dlq_max]
         return parse_step(await self.claim_script(client, self.chat_keys(ck), args))
 
     async def next(
@@ -301,7 +324,7 @@ class PipelineScripts:
         """Settle ``uid`` with a :class:`Settlement` (ok, fail, dead, defer: see next.lua)."""
         c = self.config
         args = [*self.common_args(ck, now), epoch, token, c.lease_ms, c.max_attempts, uid]
-        args += [outcome, error, "1" if yield_ else "0", max(0, int(hold_ms))]
+        args += [outcome, error, "1" if yield_ else "0", max(0, int(hold_ms)), c.dlq_max]
         return parse_step(await self.next_script(client, self.chat_keys(ck), args))
 
     async def heartbeat(

@@ -119,30 +119,42 @@ async def test_bad_token_ends_the_poller(
     assert "401" in str(caught.value)
 
 
-async def test_full_chat_holds_the_offset_at_the_refused_update(
+async def test_one_full_chat_does_not_hold_back_the_others(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, redis: Redis
 ) -> None:
+    # Telegram's offset confirms everything below it: holding it at one full chat's update would
+    # hold every chat. The full chat's update is stored past the chat's cap (and counted).
     async with fake_telegram() as (url, state, _):
         config = polling_settings(monkeypatch, url, PIPELINE_MAX_PENDING_PER_CHAT="1")
         busy, other = state.user(2005), state.user(2006)
         first = busy.send_text(None, "one")
-        refused = busy.send_text(None, "two")
+        over = busy.send_text(None, "two")
         after = other.send_text(None, "three")
         async with running_poller(config) as (poller, _, metrics):
+            await state.wait_until_consumed(after["update_id"])
+            later = other.send_text(None, "four")
+            await state.wait_until_consumed(later["update_id"])
+            for update in (first, over, after, later):
+                assert await stored_update(redis, config, update)
+            assert poller.offset == later["update_id"] + 1
+            assert sample(metrics, "bot_gateway_ingest_updates_full_total", source="polling") >= 1
+
+
+async def test_an_over_budget_pipeline_holds_the_offset(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, redis: Redis
+) -> None:
+    async with fake_telegram() as (url, state, _):
+        # Room for about one small update's bytes in the whole pipeline.
+        config = polling_settings(monkeypatch, url, PIPELINE_MAX_PENDING_BYTES="300")
+        first = state.user(2007).send_text(None, "one")
+        refused = state.user(2008).send_text(None, "two")
+        async with running_poller(config) as (poller, _, _):
             await state.wait_until_consumed(first["update_id"])
-            await eventually(
-                lambda: sample(metrics, "bot_gateway_ingest_updates_full_total", source="polling"),
-                what="a refusal",
-            )
-            # Confirmed up to the refused update, never past it: Telegram keeps it (and what
-            # follows it) for a later getUpdates.
+            await eventually(lambda: poller.offset == refused["update_id"], what="held offset")
+            # Nothing confirmed past the refusal: Telegram keeps it for a later getUpdates.
             assert state.updates.is_pending(refused["update_id"])
-            assert state.updates.is_pending(after["update_id"])
-            assert poller.offset == refused["update_id"]
             assert await stored_update(redis, config, first)
             assert not await stored_update(redis, config, refused)
-            # The update behind the refused one is stored already; its redelivery is a duplicate.
-            assert await stored_update(redis, config, after)
 
 
 def test_backoff_doubles_with_jitter_up_to_the_cap() -> None:

@@ -294,3 +294,50 @@ async def test_reaper_cron_repairs_a_dropped_activation_job(
     rec = Recorder()
     async with running_worker(wsettings, rec):
         await wait_until(lambda: rec.order("c5") == [1], within=10)
+
+
+async def test_the_dlq_keeps_its_newest_entries_up_to_the_cap(
+    redis: Redis, wsettings: Settings, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIPELINE_DLQ_MAX_ENTRIES", "2")
+    monkeypatch.setenv("PIPELINE_MAX_ATTEMPTS", "1")
+    settings = load_settings()
+    rec = Recorder(exceptions={uid: PermanentError(f"bad {uid}") for uid in (1, 2, 3, 4)})
+    await _enqueue(redis, settings, [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)])
+    before = m.DLQ_TRIMMED._value.get()
+    async with running_worker(settings, rec):
+        await wait_until(lambda: rec.order("c5") == [5], within=10)
+    entries = [f[b"update_id"] for _, f in await redis.xrange(keys.dlq)]
+    assert entries == [b"3", b"4"]  # the oldest two went
+    assert m.DLQ_TRIMMED._value.get() == before + 2
+    assert int(await redis.get(keys.pending_bytes)) == 0  # every payload left the budget
+
+
+async def test_the_fence_is_free_while_the_lease_is_fresh_and_closes_after_a_takeover(
+    redis: Redis, wsettings: Settings, keys: Keys
+) -> None:
+    from workers.pipeline.drain import UpdateMeta
+
+    side_effects: list[str] = []
+    done = asyncio.Event()
+
+    class Stalling(Recorder):
+        async def __call__(self, raw: bytes, meta: UpdateMeta) -> None:
+            assert meta.fence is not None
+            if await meta.fence():
+                side_effects.append("fresh")
+            # Meanwhile the chat is taken over (what the reaper does to a stalled holder) and
+            # this process stalls past half its lease (GC, SIGSTOP): the loop runs nothing.
+            await redis.hset(keys.state("c5"), "owner", "intruder/1/x")  # type: ignore[misc]
+            time.sleep(0.6)  # noqa: ASYNC251 — the stall is the fault under test
+            try:
+                if await meta.fence():
+                    side_effects.append("stale")
+            finally:
+                done.set()
+
+    rec = Stalling()
+    await _enqueue(redis, wsettings, [(1, 5)])
+    async with running_worker(wsettings, rec):
+        await asyncio.wait_for(done.wait(), 10)
+    assert side_effects == ["fresh"]

@@ -113,3 +113,35 @@ async def test_a_pacing_wait_past_the_cap_is_handed_to_the_pipeline(redis, prefi
     with pytest.raises(RetryAfter) as caught:
         await pacer.acquire(-100123)  # a group: 20/min by default, 2/min here
     assert 50 < caught.value.retry_after <= 60
+
+
+async def test_a_fenced_out_worker_makes_no_bot_api_call(
+    make_runtime: RuntimeFactory, tg: FakeTelegramServer
+) -> None:
+    from shared.errors import LeaseLost
+    from tests.runtime.conftest import raw
+    from workers.bot.runtime import UpdateProcessor
+    from workers.pipeline.drain import UpdateMeta
+
+    runtime = await make_runtime()
+    user = tg.state.user(new_id(), "Aziz")
+    holds = True
+    checks = 0
+
+    async def fence() -> bool:
+        nonlocal checks
+        checks += 1
+        return holds
+
+    first = user.send_command("echo")
+    await UpdateProcessor(runtime)(raw(first), UpdateMeta(first["update_id"], "t", 1, 5, fence))
+    assert len(tg.state.calls_to("sendMessage", chat_id=user.chat_id, ok=True)) == 1
+    assert checks == 1  # one call, one check
+    # Stalled past the lease and taken over: the reply is not sent, nor any apology.
+    holds = False
+    second = user.send_command("echo")
+    with pytest.raises(LeaseLost):
+        await UpdateProcessor(runtime)(
+            raw(second), UpdateMeta(second["update_id"], "t", 5, 5, fence)
+        )
+    assert len(tg.state.calls_to("sendMessage", chat_id=user.chat_id)) == 1

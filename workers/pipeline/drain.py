@@ -8,6 +8,10 @@ An activation job (``drain(ck, epoch)`` in ``workers.pipeline.queue``) runs :met
   extends the lease when no script step did for ``lease/3``; a heartbeat that finds the lease
   taken over cancels the handler, and so does the local clock when no heartbeat has succeeded
   for most of a lease (self-fencing).
+* Side effects are fenced: ``UpdateMeta.fence`` answers whether this worker still holds the
+  chat's lease, from the local clock while the last extension is recent (no round trip), else
+  by a heartbeat. The Bot API session asks it before every outgoing call and drops the call when
+  the answer is no (a worker stalled past its lease and resumed: another one has the update).
 * ``NEXT`` settles the head and begins the next one in the same script, up to
   ``PIPELINE_BATCH_SIZE`` updates or ``PIPELINE_BATCH_SECONDS``; then the activation yields and the
   job goes to the back of the arq queue, so a chat with a big backlog takes turns with the others.
@@ -55,6 +59,7 @@ from workers.pipeline.watchdog import Activity
 __all__ = [
     "DrainConfig",
     "Drainer",
+    "Fence",
     "Fenced",
     "HandlerFactory",
     "UpdateHandler",
@@ -74,12 +79,17 @@ MAX_JOB_TRY = 100_000
 ERROR_MAX = 500
 
 
+Fence = Callable[[], Awaitable[bool]]
+
+
 @dataclass(frozen=True, slots=True)
 class UpdateMeta:
     update_id: int
     ordering_key: str
     attempt: int
     max_attempts: int
+    # True while this worker still holds the chat's lease (None: no fencing, e.g. in tests).
+    fence: Fence | None = None
 
 
 UpdateHandler = Callable[[bytes, UpdateMeta], Awaitable[None]]
@@ -97,6 +107,7 @@ class DrainConfig:
     max_attempts: int = default_of(PipelineSettings, "max_attempts")
     retry_backoff: Sequence[float] = default_of(PipelineSettings, "retry_backoff")
     max_hold_seconds: float = default_of(PipelineSettings, "max_hold_seconds")
+    fence_side_effects: bool = default_of(PipelineSettings, "fence_side_effects")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DrainConfig:
@@ -109,6 +120,7 @@ class DrainConfig:
             max_attempts=p.max_attempts,
             retry_backoff=tuple(p.retry_backoff),
             max_hold_seconds=p.max_hold_seconds,
+            fence_side_effects=p.fence_side_effects,
         )
 
     def backoff(self, attempt: int) -> float:
@@ -173,6 +185,35 @@ class _Lease:
     def stop(self) -> None:
         if self._keeper is not None:
             self._keeper.cancel()
+
+    async def holds(self) -> bool:
+        """Does this worker still hold the lease?  The fence of the handler's side effects.
+
+        While the last extension is younger than half a lease the answer is local: the lease in
+        Redis runs until at least ``granted + lease`` (extensions are timed from when they were
+        sent), and a takeover waits for lease + grace past that. Older (the process was stopped,
+        or the loop starved), a heartbeat decides, and extends the lease when it is still ours.
+        """
+        if self.lost:
+            return False
+        lease_s = self.drainer.config.lease_ms / 1000
+        if time.monotonic() - self.granted < lease_s / 2:
+            return True
+        d = self.drainer
+        sent = time.monotonic()
+        try:
+            ok = await asyncio.wait_for(
+                d.scripts.heartbeat(d.redis, self.ck, self.epoch, self.token), lease_s / 2
+            )
+        except Exception as exc:  # cannot prove it: no side effect
+            log.warning("fence_check_failed", ordering_key=self.ck, error=error_text(exc))
+            return time.monotonic() - self.granted < lease_s * 0.8
+        if ok:
+            self.granted = sent
+            return True
+        self.lost = self.confirmed = True
+        metrics.FENCED_CALLS.inc()
+        return False
 
     async def _keep(self) -> None:
         d = self.drainer
@@ -294,6 +335,9 @@ class Drainer:
         return None
 
     def _count_dead(self, ck: str, step: Step) -> None:
+        if step.trimmed:
+            metrics.DLQ_TRIMMED.inc(step.trimmed)
+            log.warning("dlq_trimmed", count=step.trimmed, cap=self.scripts.config.dlq_max)
         if step.dead:
             metrics.DEAD_LETTERED.inc(step.dead)
             metrics.UPDATES.labels(outcome="dead_lettered").inc(step.dead)
@@ -304,7 +348,8 @@ class Drainer:
             await self.handler(payload, meta)
 
     async def _run_one(self, ck: str, epoch: str, token: str, step: Step, lease: _Lease) -> _Settle:
-        meta = UpdateMeta(step.uid, ck, step.attempt, self.config.max_attempts)
+        fence = lease.holds if self.config.fence_side_effects else None
+        meta = UpdateMeta(step.uid, ck, step.attempt, self.config.max_attempts, fence)
         if step.attempt == 1 and step.seen_ms is not None:
             metrics.QUEUE_WAIT_SECONDS.observe(max(0, step.now_ms - step.seen_ms) / 1000)
         task = asyncio.create_task(self._call(step.payload, meta))
@@ -324,6 +369,8 @@ class Drainer:
                 return _Settle(Fenced.LOST if lease.confirmed else Fenced.UNSURE)
             return self._failed(ck, step, RuntimeError("handler was cancelled"))
         except Exception as exc:
+            if lease.lost:  # e.g. LeaseLost from the fence: not a failure of the update
+                return _Settle(Fenced.LOST if lease.confirmed else Fenced.UNSURE)
             return self._failed(ck, step, exc)
         finally:
             lease.victim = None

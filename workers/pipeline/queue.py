@@ -52,7 +52,7 @@ from shared.connections import connect_redis, normalize_redis_url, pack_with_hir
 from shared.gc_tuning import tune_after_startup
 from shared.logs import get_logger
 from shared.pipeline.keys import ARQ_IN_PROGRESS_PREFIX, DRAIN_FUNCTION, Keys
-from shared.pipeline.scripts import LuaScript, PipelineScripts, ScriptConfig
+from shared.pipeline.scripts import ALLOW_OOM, LuaScript, PipelineScripts, ScriptConfig
 from shared.settings import RedisSection, Settings
 from workers.pipeline.drain import DrainConfig, Drainer, HandlerFactory
 from workers.pipeline.reaper import Reaper
@@ -122,8 +122,10 @@ def create_sentinel_pool(section: RedisSection) -> ArqRedis:
     return pool
 
 
-_CLAIM_JOBS = LuaScript("claim_jobs", prelude=False)
-_RESCHEDULE = LuaScript("reschedule", prelude=False)
+# Both run at Redis maxmemory too: picking up and re-scheduling the jobs that drain is how
+# memory is freed.
+_CLAIM_JOBS = LuaScript("claim_jobs", prelude=False, shebang=ALLOW_OOM)
+_RESCHEDULE = LuaScript("reschedule", prelude=False, shebang=ALLOW_OOM)
 # ctx key of the worker's {job id: delay ms} of jobs that asked to run again (see drain()).
 DEFERS_CTX = "_pipeline_defers"
 

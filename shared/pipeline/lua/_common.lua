@@ -4,9 +4,9 @@
 -- ARGV: 1 now (ms, '' = server TIME)  2 ck  3 job id base  4 job key ttl ms  5 wake cap
 --       6 state ttl ms (idle chat state and dedup window)  then script-specific arguments from 7.
 --
--- The arq job key ('arq:job:' .. id) is derived from the epoch inside the script, so these
--- scripts need a single Redis primary (which arq requires anyway); every per-chat key above shares
--- one hash slot.
+-- The arq job key ('arq:job:' .. id) and the pending-bytes counter (next to ACTIVE) are derived
+-- inside the script, so these scripts need a single Redis primary (which arq requires anyway);
+-- every per-chat key above shares one hash slot.
 local Q, P, S, SEEN = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local ACTIVE, DLQ, QUEUE, WAKE = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local CK, JOB_BASE = ARGV[2], ARGV[3]
@@ -19,6 +19,26 @@ local function clock(v)
 end
 
 local NOW = clock(ARGV[1])
+
+-- Bytes of Telegram update payloads pending in all chats of the bot (the ingest byte budget).
+-- Only update ids >= 0 count: other producers' entries are not Telegram's to back-pressure.
+local BYTES = string.sub(ACTIVE, 1, #ACTIVE - #'active') .. 'pending_bytes'
+-- The dead-letter stream's cap (0 = none; set by the scripts that may dead-letter) and how many
+-- old entries this call trimmed (reported in the reply so the worker counts and logs them).
+local DLQ_MAX, TRIMMED = 0, 0
+
+local function add_bytes(h, n)
+  if tonumber(h) >= 0 and n > 0 then redis.call('INCRBY', BYTES, n) end
+end
+
+-- Forget the payload of update `h` (acked or dead-lettered): its bytes leave the budget.
+local function drop_payload(h)
+  local n = redis.call('HSTRLEN', P, h)
+  if n > 0 and tonumber(h) >= 0 and redis.call('DECRBY', BYTES, n) < 0 then
+    redis.call('SET', BYTES, 0)  -- never below zero, whatever was lost on a failover
+  end
+  redis.call('HDEL', P, h)
+end
 
 local function int(x) return string.format('%d', x) end
 
@@ -57,22 +77,24 @@ end
 local function dead_letter(h, attempts, err)
   redis.call('XADD', DLQ, '*', 'ck', CK, 'update_id', h, 'attempts', attempts,
     'error', err or '', 'ts', NOW, 'payload', redis.call('HGET', P, h) or '')
+  -- Oldest entries beyond the cap go (exact MAXLEN, so the count is what left).
+  if DLQ_MAX > 0 then TRIMMED = TRIMMED + redis.call('XTRIM', DLQ, 'MAXLEN', DLQ_MAX) end
   redis.call('ZREM', Q, h)
-  redis.call('HDEL', P, h)
+  drop_payload(h)
   redis.call('HSET', S, 'last', h)
   redis.call('HDEL', S, 'head', 'att', 'last_err', 'hold')
 end
 
 -- Pick the head, count the attempt before it runs (so crashes count), dead-letter it when its
 -- attempts are used up, or release the chat when the inbox is empty.
--- Reply: {kind, uid, payload, attempt, seen_ms, now, dead-lettered count}
+-- Reply: {kind, uid, payload, attempt, seen_ms, now, dead-lettered count, DLQ entries trimmed}
 local function begin_head(max_att)
   local dead = 0
   while true do
     local h = redis.call('ZRANGE', Q, 0, 0)[1]
     if not h then
       release()
-      return {'RELEASED', '', '', 0, '', NOW, dead}
+      return {'RELEASED', '', '', 0, '', NOW, dead, TRIMMED}
     end
     if redis.call('HGET', S, 'head') ~= h then
       redis.call('HSET', S, 'head', h, 'att', 0)
@@ -81,7 +103,7 @@ local function begin_head(max_att)
     local a = redis.call('HINCRBY', S, 'att', 1)
     local payload = redis.call('HGET', P, h)
     if a <= max_att and payload then
-      return {'ITEM', h, payload, a, redis.call('ZSCORE', SEEN, h) or '', NOW, dead}
+      return {'ITEM', h, payload, a, redis.call('ZSCORE', SEEN, h) or '', NOW, dead, TRIMMED}
     end
     local err = redis.call('HGET', S, 'last_err')
     if not payload then err = 'payload missing' end

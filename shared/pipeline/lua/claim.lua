@@ -1,7 +1,9 @@
 -- CLAIM: the activation job of epoch `e` takes the chat's lease and begins the head.
 -- ARGV 7 epoch  8 token  9 lease ms  10 max attempts  11 handoff ('1': move to a fresh job id)
+--      12 DLQ cap (0 = none)
 -- Reply: STALE | BUSY ms | WAIT ms | HANDOFF epoch | begin_head reply
 local epoch, token, lease, max_att = ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
+DLQ_MAX = tonumber(ARGV[12]) or 0
 local e, owner, till, hold = unpack(redis.call('HMGET', S, 'epoch', 'owner', 'until', 'hold'))
 if e ~= epoch then return {'STALE'} end
 if owner and owner ~= token and tonumber(till) > NOW then return {'BUSY', tonumber(till) - NOW} end

@@ -2,7 +2,10 @@
 -- One atomic step, so a wakeup can never be lost against the drainer's "empty => release".
 -- ARGV 7 update_id  8 raw payload  9 max pending per chat  10 mode: 'ingest' | 'requeue'
 --      11 DLQ entry id (requeue: removed in the same step)
--- Reply: {status, epoch, late}  status QUEUED | SCHEDULED | DUPLICATE | FULL | PRESENT | GONE
+--      12 byte budget of pending payloads, all chats (0 = none)
+-- Reply: {status, epoch, late}  status QUEUED | SCHEDULED | DUPLICATE | FULL | OVER | PRESENT | GONE
+-- Loaded with a '#!lua' shebang (scripts.py): at Redis maxmemory the whole call is refused (OOM),
+-- nothing written, and the receiver answers 503 so Telegram delivers again.
 local uid, payload, max_pending, mode = ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10]
 local score = tonumber(uid)
 
@@ -28,6 +31,10 @@ else
     return {'DUPLICATE', redis.call('HGET', S, 'epoch') or '', 0}
   end
   if redis.call('ZCARD', Q) >= max_pending then return {'FULL', '', 0} end
+  local budget = tonumber(ARGV[12]) or 0
+  if budget > 0 and (tonumber(redis.call('GET', BYTES)) or 0) + #payload > budget then
+    return {'OVER', '', 0}
+  end
   redis.call('ZADD', SEEN, NOW, uid)
   redis.call('PEXPIRE', SEEN, STATE_TTL)
 end
@@ -46,6 +53,7 @@ end
 
 redis.call('ZADD', Q, score, uid)
 redis.call('HSET', P, uid, payload)
+add_bytes(uid, #payload)
 local e = redis.call('HGET', S, 'epoch')
 if not e then return {'SCHEDULED', activate(), late} end
 return {'QUEUED', e, late}

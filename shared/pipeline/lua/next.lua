@@ -2,17 +2,20 @@
 -- ARGV 7 epoch  8 token  9 lease ms  10 max attempts  11 update_id
 --      12 outcome: ok | fail (an attempt failed) | dead (dead-letter now) | defer (not an attempt)
 --      13 error text  14 yield ('1' = end this activation)  15 hold ms (no attempt before then)
--- Reply: LOST | YIELD | begin_head reply; the 7th element counts dead-lettered updates.
+--      16 DLQ cap (0 = none)
+-- Reply: LOST | YIELD | begin_head reply; the 7th element counts dead-lettered updates, the 8th
+-- DLQ entries trimmed.
 local epoch, token, lease, max_att = ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
 local uid, outcome, err, yield, hold = ARGV[11], ARGV[12], ARGV[13], ARGV[14], tonumber(ARGV[15])
+DLQ_MAX = tonumber(ARGV[16]) or 0
 local e, owner, head, att = unpack(redis.call('HMGET', S, 'epoch', 'owner', 'head', 'att'))
 -- Fencing: a takeover changes the epoch (reaper) or the owner (claim after expiry).
-if e ~= epoch or owner ~= token or head ~= uid then return {'LOST', '', '', 0, '', NOW, 0} end
+if e ~= epoch or owner ~= token or head ~= uid then return {'LOST', '', '', 0, '', NOW, 0, 0} end
 
 local dead = 0
 if outcome == 'ok' then
   redis.call('ZREM', Q, uid)
-  redis.call('HDEL', P, uid)
+  drop_payload(uid)
   redis.call('HSET', S, 'last', uid)
   redis.call('HDEL', S, 'head', 'att', 'last_err')
 elseif outcome == 'dead' then
@@ -28,11 +31,11 @@ end
 if yield == '1' then
   if redis.call('ZCARD', Q) == 0 then
     release()
-    return {'RELEASED', '', '', 0, '', NOW, dead}
+    return {'RELEASED', '', '', 0, '', NOW, dead, TRIMMED}
   end
   redis.call('HDEL', S, 'owner', 'until')
   redis.call('HSET', S, 'free_at', NOW)
-  return {'YIELD', '', '', 0, '', NOW, dead}
+  return {'YIELD', '', '', 0, '', NOW, dead, TRIMMED}
 end
 redis.call('HSET', S, 'until', NOW + lease)
 local r = begin_head(max_att)

@@ -28,6 +28,7 @@ from aiogram.types import Update
 from pydantic import ValidationError
 
 from shared.clients import request_id_scope
+from shared.errors import LeaseLost
 from shared.labels import Children
 from shared.logs import get_logger
 from workers.bot.core.context import UpdateContext, UpdateMetaLike
@@ -44,6 +45,7 @@ from workers.bot.metrics.prom import (
 )
 from workers.bot.runtime.decode import Triage, triage
 from workers.bot.runtime.factory import BotRuntime
+from workers.bot.telegram.session import current_fence
 
 __all__ = ["UpdateProcessor"]
 
@@ -74,6 +76,14 @@ class UpdateProcessor:
                 await self.outbound(raw, meta.ordering_key, meta.update_id)
             return
         ctx = UpdateContext(meta.update_id, attempt=meta.attempt, max_attempts=meta.max_attempts)
+        # The Bot API session checks it before each call (tasks the handler starts inherit it).
+        fence_token = current_fence.set(getattr(meta, "fence", None))
+        try:
+            await self._handle(raw, ctx, meta)
+        finally:
+            current_fence.reset(fence_token)
+
+    async def _handle(self, raw: bytes, ctx: UpdateContext, meta: UpdateMetaLike) -> None:
         with request_id_scope(f"upd-{meta.update_id}"):
             decided = triage(raw)
             errors = 0
@@ -146,6 +156,10 @@ class UpdateProcessor:
                 # A handler may answer "webhook style" by returning a method; there is no
                 # webhook response to carry it, so it is sent as a call.
                 await self._bot(result)
+        except LeaseLost:
+            # Another worker has this update now: no apology, no retry; the pipeline stops here.
+            ctx.outcome = "retry"
+            raise
         except Exception as exc:
             await self._on_failure(exc, update, ctx)
         finally:

@@ -12,7 +12,12 @@ Every request the bot makes passes through :class:`BotApiMiddleware` (an aiogram
   whole update later. Like every Bot API client, this is at-least-once: a send whose answer was
   lost may be delivered twice, since the Bot API has no idempotency keys;
 - a 403 ("bot was blocked by the user", "user is deactivated", "bot was kicked") is final: the
-  chat's sessions are marked inactive and the error propagates unchanged (no retry).
+  chat's sessions are marked inactive and the error propagates unchanged (no retry);
+- every request (and every repeat of one) is fenced: when the update being handled came with a
+  fence (:data:`current_fence`, set by the runtime for the update's task) and it says this worker
+  no longer holds the chat's lease, the call is not made and :class:`~shared.errors.LeaseLost`
+  is raised. A worker stalled past its lease (GC, SIGSTOP) and resumed would otherwise repeat
+  side effects the worker that took the chat over makes too.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import Bot
@@ -44,19 +50,29 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from shared.backoff import exponential_backoff
-from shared.errors import RetryAfter
+from shared.errors import LeaseLost, RetryAfter
 from shared.labels import Children
 from shared.logs import get_logger
 from workers.bot.metrics.prom import API_CALLS, API_DURATION, API_RETRIES, API_RETRY_AFTER
 from workers.bot.telegram.pacing import PACED_METHODS, Pacer
 
-__all__ = ["BotApiMiddleware", "OnChatUnreachable", "backoff_delay", "status_label"]
+__all__ = [
+    "BotApiMiddleware",
+    "Fence",
+    "OnChatUnreachable",
+    "backoff_delay",
+    "current_fence",
+    "status_label",
+]
 
 log = get_logger(__name__)
 _api_duration = Children(API_DURATION)
 _api_calls = Children(API_CALLS)
 
 OnChatUnreachable = Callable[[int | str], Awaitable[None]]
+Fence = Callable[[], Awaitable[bool]]
+# The fence of the update this task is handling (None outside an update: start-up, cron jobs).
+current_fence: ContextVar[Fence | None] = ContextVar("bot_api_fence", default=None)
 
 _BASE_DELAY = 0.2
 _MAX_DELAY = 5.0
@@ -142,6 +158,11 @@ class BotApiMiddleware(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         failures = 0
         while True:
+            fence = current_fence.get()
+            if fence is not None and not await fence():
+                API_CALLS.labels(name, "fenced").inc()
+                log.warning("bot_api_call_fenced", method=name)
+                raise LeaseLost(f"Bot API {name}: the chat's lease is gone; call dropped")
             try:
                 response = await make_request(bot, method)
             except TelegramRetryAfter as exc:
