@@ -224,6 +224,11 @@ class DatabaseSettings(_Section):
     pool_size: int = Field(default=20, ge=1)
     max_overflow: int = Field(default=10, ge=0)
     pool_recycle: int = Field(default=3600, ge=1)
+    # Bounds on every wait for PostgreSQL, so an outage costs a bounded delay, never a stuck
+    # worker: opening a connection, waiting for a pooled one, and one statement.
+    connect_timeout: float = Field(default=5.0, gt=0)
+    pool_timeout: float = Field(default=5.0, gt=0)
+    statement_timeout: float = Field(default=10.0, gt=0)
 
     @field_validator("url")
     @classmethod

@@ -3,7 +3,10 @@
 One engine per process, created at start and disposed at shutdown. Pooled connections are pinged
 before use, so a PostgreSQL restart or an idle-killed connection costs one reconnect instead of a
 failed request, and are recycled after ``pool_recycle`` seconds to stay under server and proxy idle
-limits. URLs may name a TCP host or a unix-socket directory
+limits. Every wait is bounded (``DATABASE_CONNECT_TIMEOUT`` to open a connection,
+``DATABASE_POOL_TIMEOUT`` for a pooled one, ``DATABASE_STATEMENT_TIMEOUT`` per statement, enforced
+by the server and by asyncpg), so a database outage fails a call in seconds instead of hanging
+the update or the writer that made it. URLs may name a TCP host or a unix-socket directory
 (``postgresql+asyncpg://postgres:@/db?host=/tmp/dir``, as the embedded server gives).
 """
 
@@ -32,7 +35,15 @@ def create_engine(db: DatabaseSettings) -> AsyncEngine:
         max_overflow=db.max_overflow,
         pool_pre_ping=True,
         pool_recycle=db.pool_recycle,
-        connect_args={"server_settings": {"application_name": APPLICATION_NAME}},
+        pool_timeout=db.pool_timeout,
+        connect_args={
+            "timeout": db.connect_timeout,
+            "command_timeout": db.statement_timeout,
+            "server_settings": {
+                "application_name": APPLICATION_NAME,
+                "statement_timeout": str(int(db.statement_timeout * 1000)),
+            },
+        },
     )
 
 

@@ -86,16 +86,19 @@ class Report:
 class Fleet:
     """The worker subprocesses: start, kill, stop, restart; only pids started here."""
 
-    def __init__(self, env: dict[str, str], logdir: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], logdir: Path, handler: str = "tests.pipeline.ledger:factory"
+    ) -> None:
         self.env = env
         self.logdir = logdir
+        self.handler = handler
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
         self.logs: dict[int, Path] = {}
         self.faults = Faults()
 
     def start(self) -> int:
         exe = Path(sys.executable).with_name("bot-gateway")
-        cmd = [str(exe), "worker", "--handler", "tests.pipeline.ledger:factory"]
+        cmd = [str(exe), "worker", "--handler", self.handler]
         path = self.logdir / f"worker-{len(self.procs) + len(self.faults.exits)}.log"
         log = path.open("wb")
         proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log)
@@ -284,7 +287,7 @@ async def _snapshot(redis: Redis, keys: Keys) -> dict[str, Any]:
 
 async def _wait_for_workers(redis: Redis, keys: Keys, n: int, fleet: Fleet) -> None:
     """Every worker has written its health key; a worker that died at start fails the run."""
-    deadline = time.time() + 30
+    deadline = time.time() + 120  # start-up takes tens of seconds on a loaded machine
     while True:
         if await redis.zcard(keys.workers) >= n:
             return

@@ -123,3 +123,27 @@ def test_sync_adds_a_new_text_to_both_catalogs(tmp_path: Path) -> None:
     assert read_catalog("ru", tmp_path).get(text).string == text  # type: ignore[union-attr]
     assert untranslated(tmp_path) == [text]  # until someone writes the Uzbek
     assert sync("uz", used, base=tmp_path) == []  # idempotent
+
+
+def test_the_shipped_catalogue_is_what_the_migration_seeds() -> None:
+    """The defaults a worker serves while the database is away equal the seeded rows."""
+    import importlib.util
+    from pathlib import Path
+
+    from workers.bot.core.catalog import DEFAULT_COMMANDS
+
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0002_seed_bot_commands.py"
+    spec = importlib.util.spec_from_file_location("seed_0002", path)
+    assert spec is not None and spec.loader is not None
+    seed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(seed)
+    seeded = [
+        (command, access, tuple(roles), ru, uz, 10 * (i + 1))
+        for i, (command, _, access, roles, ru, uz) in enumerate(seed.COMMANDS)
+    ]
+    shipped = [
+        (c.command, c.access, c.required_roles, c.description_ru, c.description_uz, c.sort_order)
+        for c in DEFAULT_COMMANDS
+    ]
+    assert shipped == seeded
+    assert all(c.is_enabled for c in DEFAULT_COMMANDS)

@@ -23,13 +23,17 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db.models import LANGUAGES, BotSession
+from shared.logs import get_logger
 from workers.bot.core.batching import BatchWriter
 from workers.bot.metrics.prom import SESSION_UPSERTS
 
 __all__ = ["SessionProfile", "SessionStore"]
+
+log = get_logger(__name__)
 
 _NO_LANGUAGE: Final = "-"  # cached "no saved choice", so PostgreSQL is asked only once
 
@@ -137,8 +141,16 @@ class SessionStore:
         return await self.finish_touch(chat_id, user_id, profile, results)
 
     async def load_language(self, chat_id: int, user_id: int) -> str | None:
-        """The saved language from ``bot_sessions``, then cached in the hash (even when none)."""
-        language = await self._load_language(chat_id, user_id)
+        """The saved language from ``bot_sessions``, then cached in the hash (even when none).
+
+        While the database cannot be read the answer is "none saved" (the update goes on in the
+        language Telegram reports) and nothing is cached, so the next update reads it again.
+        """
+        try:
+            language = await self._load_language(chat_id, user_id)
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            log.warning("session_language_unread", error=type(exc).__name__)
+            return None
         key = self.key(chat_id, user_id)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, "language", language or _NO_LANGUAGE)

@@ -3,8 +3,10 @@
 Used for ``bot_metrics`` rows and ``bot_sessions`` upserts: one database round trip per batch
 instead of one per update. Items given a ``key`` are coalesced while they wait (``merge(older,
 newer)``), so a chat that sends fifty messages between two flushes costs one session row, not
-fifty. A failed flush keeps its items (up to ``max_pending``) and tries again on the next tick,
-so a short database outage costs nothing but a delay.
+fifty. A failed flush keeps its items and tries again on the next tick, so a short database
+outage costs nothing but a delay. The buffer never holds more than ``max_pending`` items: past it
+the oldest are dropped (``on_drop`` counts them, a warning is logged), on add as well as after a
+failed flush, so a long outage costs the oldest rows, never the worker's memory.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -20,6 +23,8 @@ from shared.logs import get_logger
 __all__ = ["BatchWriter"]
 
 T = TypeVar("T")
+# Seconds between two "rows dropped" lines of one writer (a long outage drops one per update).
+DROP_LOG_INTERVAL = 10.0
 log = get_logger(__name__)
 
 
@@ -53,6 +58,8 @@ class BatchWriter(Generic[T]):
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._dropped = 0
+        self._drop_logged = -DROP_LOG_INTERVAL
 
     def add(self, item: T, key: Hashable | None = None) -> None:
         """Buffer ``item``; one with the ``key`` of a waiting item is merged into it."""
@@ -61,8 +68,22 @@ class BatchWriter(Generic[T]):
         elif (older := self._pending.get(key)) is not None:
             item = self._merge(older, item)
         self._pending[key] = item
+        if len(self._pending) > self._max_pending:
+            self._drop_oldest(len(self._pending) - self._max_pending)
         if len(self._pending) >= self._batch_size:
             self._full.set()
+
+    def _drop_oldest(self, n: int) -> None:
+        # Oldest first: under a long outage the newest rows are the useful ones.
+        for key in list(itertools.islice(self._pending, n)):
+            del self._pending[key]
+        if self._on_drop is not None:
+            self._on_drop(n)
+        self._dropped += n
+        now = time.monotonic()
+        if now - self._drop_logged >= DROP_LOG_INTERVAL:  # one line per interval, not per row
+            log.warning("batch_rows_dropped", writer=self.name, rows=self._dropped)
+            self._dropped, self._drop_logged = 0, now
 
     @property
     def pending(self) -> int:
@@ -91,12 +112,7 @@ class BatchWriter(Generic[T]):
             self.add(item, None if isinstance(key, _Anon) else key)
         overflow = len(self._pending) - self._max_pending
         if overflow > 0:
-            # Oldest first: under a long outage the newest rows are the useful ones.
-            for key in list(itertools.islice(self._pending, overflow)):
-                del self._pending[key]
-            if self._on_drop is not None:
-                self._on_drop(overflow)
-            log.warning("batch_rows_dropped", writer=self.name, rows=overflow)
+            self._drop_oldest(overflow)
 
     async def _run(self) -> None:
         while True:
