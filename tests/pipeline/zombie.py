@@ -6,10 +6,10 @@ own Bot API session after some work) against a counting Bot API in this process,
 fence (``PIPELINE_FENCE_SIDE_EFFECTS=true``, the default) and without. Meanwhile one worker at a
 time is SIGSTOPped beyond its lease (the reaper hands its chats to another worker, which answers
 the same callbacks) and SIGCONTed. Printed per run: answers, callbacks answered more than once,
-callbacks never answered, stops. Duplicates are split by when the second answer came: within a
-second after a SIGCONT it is the resumed zombie's own call (what the fence drops); otherwise it is
-the new holder redoing an update whose answer had already gone out when its worker stopped (the
-ack had not): at-least-once, which no check in the stopped worker can prevent.
+callbacks never answered, stops. Each worker calls the API under its own path, so duplicates are
+split by who made the later call: the resumed zombie itself (what the fence drops), or the new
+holder redoing an update whose answer had already gone out when its worker stopped (the ack had
+not): at-least-once, which no check in the stopped worker can prevent.
 """
 
 from __future__ import annotations
@@ -54,10 +54,29 @@ class ZombieConfig:
     seed: int = 1
 
 
+Answer = tuple[float, int]  # when, which worker (index)
+
+
+class ZombieFleet(Fleet):
+    """Each worker talks to the Bot API under ``/w<index>`` so its calls can be told apart."""
+
+    def __init__(self, env: dict[str, str], logdir: Path, api_url: str) -> None:
+        super().__init__(env, logdir, handler=HANDLER)
+        self.api_url = api_url
+        self.index: dict[int, int] = {}
+
+    def start(self) -> int:
+        n = len(self.index)
+        self.env = {**self.env, "TELEGRAM_API_URL": f"{self.api_url}/w{n}"}
+        pid = super().start()
+        self.index[pid] = n
+        return pid
+
+
 @asynccontextmanager
-async def counting_bot_api() -> AsyncIterator[tuple[str, dict[str, list[float]]]]:
-    """A Bot API that answers every answerCallbackQuery and records when, by query id."""
-    answered: dict[str, list[float]] = defaultdict(list)
+async def counting_bot_api() -> AsyncIterator[tuple[str, dict[str, list[Answer]]]]:
+    """A Bot API that answers every answerCallbackQuery and records when and from whom."""
+    answered: dict[str, list[Answer]] = defaultdict(list)
 
     async def answer(request: web.Request) -> web.Response:
         body = await request.read()
@@ -65,11 +84,12 @@ async def counting_bot_api() -> AsyncIterator[tuple[str, dict[str, list[float]]]
             params: dict[str, Any] = json.loads(body) if body else {}
         except ValueError:
             params = dict(await request.post())
-        answered[str(params.get("callback_query_id"))].append(time.monotonic())
+        who = int(request.match_info["worker"])
+        answered[str(params.get("callback_query_id"))].append((time.monotonic(), who))
         return web.json_response({"ok": True, "result": True})
 
     app = web.Application()
-    app.router.add_post("/bot{token}/answerCallbackQuery", answer)
+    app.router.add_post("/w{worker}/bot{token}/answerCallbackQuery", answer)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()
@@ -101,7 +121,11 @@ def _callback(update_id: int, chat: int) -> bytes:
 
 
 async def _stopper(
-    fleet: Fleet, cfg: ZombieConfig, rng: random.Random, done: asyncio.Event, conts: list[float]
+    fleet: ZombieFleet,
+    cfg: ZombieConfig,
+    rng: random.Random,
+    done: asyncio.Event,
+    stops_at: list[tuple[int, float, float]],
 ) -> int:
     """SIGSTOP one worker beyond lease + grace + a reaper pass, then SIGCONT; until ``done``."""
     stops = 0
@@ -117,10 +141,11 @@ async def _stopper(
             continue
         pid = rng.choice(alive)
         os.kill(pid, signal.SIGSTOP)
+        stopped = time.monotonic()
         stops += 1
         await asyncio.sleep(pause)  # the fault itself: stopped for longer than the lease
         os.kill(pid, signal.SIGCONT)
-        conts.append(time.monotonic())
+        stops_at.append((fleet.index[pid], stopped, time.monotonic()))
     return stops
 
 
@@ -151,15 +176,15 @@ async def run(cfg: ZombieConfig, fence: bool, redis_url: str, token: str) -> dic
         settings = load_settings()
         keys = Keys(prefix, settings.telegram.bot_id)
         redis = create_redis(redis_url)
-        fleet = Fleet(env, Path(tempfile.mkdtemp(prefix="bgw-zombie-")), handler=HANDLER)
+        fleet = ZombieFleet(env, Path(tempfile.mkdtemp(prefix="bgw-zombie-")), api_url)
         try:
             for _ in range(cfg.workers):
                 fleet.start()
             await _wait_for_workers(redis, keys, cfg.workers, fleet)
             pipeline = Pipeline(redis, settings)
             done = asyncio.Event()
-            conts: list[float] = []
-            stopper = asyncio.create_task(_stopper(fleet, cfg, rng, done, conts))
+            stops_at: list[tuple[int, float, float]] = []
+            stopper = asyncio.create_task(_stopper(fleet, cfg, rng, done, stops_at))
             started = time.monotonic()
             for i in range(1, cfg.answers + 1):
                 await pipeline.enqueue(_callback(i, 10_000 + i % cfg.chats))
@@ -181,10 +206,15 @@ async def run(cfg: ZombieConfig, fence: bool, redis_url: str, token: str) -> dic
     ids = [f"cq{i}" for i in range(1, cfg.answers + 1)]
     twice = [i for i in ids if len(answered[i]) > 1]
 
-    def after_resume(at: float) -> bool:
-        return any(0 <= at - c <= 1.0 for c in conts)
+    def zombie_call(first: Answer, later: Answer) -> bool:
+        # The later call came from a worker that was stopped and resumed after the first call.
+        return any(w == later[1] and first[0] < cont <= later[0] for w, _, cont in stops_at)
 
-    zombie = sum(1 for i in twice if any(after_resume(t) for t in sorted(answered[i])[1:]))
+    def by_zombie(calls: list[Answer]) -> bool:
+        calls = sorted(calls)
+        return any(zombie_call(calls[0], later) for later in calls[1:])
+
+    zombie = sum(1 for i in twice if by_zombie(answered[i]))
     return {
         "fence": fence,
         "callbacks": cfg.answers,
