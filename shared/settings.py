@@ -452,7 +452,8 @@ class WorkerSection(_Section):
     metrics_host: str = "0.0.0.0"
     shutdown_wait: float = Field(default=25.0, ge=0)
     health_check_interval: int = Field(default=10, ge=1)
-    # 0 = automatic (20 x max_jobs): must exceed the jobs in flight across all replicas.
+    # 0 = automatic (20 x max_jobs). Claimed jobs are re-scored behind the due ones, so jobs in
+    # progress on other replicas never fill it, however many replicas run.
     queue_read_limit: int = Field(default=0, ge=0)
     metrics_batch_size: int = Field(default=500, ge=1)
     metrics_flush_seconds: float = Field(default=5.0, gt=0)

@@ -2,8 +2,9 @@
 
 ``python -m tests.pipeline.zombie [--answers 5000]`` runs real ``bot-gateway worker`` processes
 (``tests.pipeline.zombie_handler``: each update is a callback query, answered through the bot's
-own Bot API session after some work) against a counting Bot API in this process, twice: with the
-fence (``PIPELINE_FENCE_SIDE_EFFECTS=true``, the default) and without. Meanwhile one worker at a
+own Bot API session after some work) against a counting Bot API in this process, three times:
+as shipped (the fence, ``PIPELINE_FENCE_SIDE_EFFECTS=true``, and callback answers claimed by one
+run of their update), the fence alone, and neither (as before). Meanwhile one worker at a
 time is SIGSTOPped beyond its lease (the reaper hands its chats to another worker, which answers
 the same callbacks) and SIGCONTed. Printed per run: answers, callbacks answered more than once,
 callbacks never answered, stops. Each worker calls the API under its own path, so duplicates are
@@ -40,6 +41,8 @@ from shared.settings import load_settings
 from tests.pipeline.chaos import Fleet, _drained, _wait_for_workers
 
 HANDLER = "tests.pipeline.zombie_handler:factory"
+# name -> (fence the calls, answer each callback from one run only); "product" is the default.
+MODES = {"product": (True, True), "fence": (True, False), "none": (False, False)}
 
 
 @dataclass
@@ -149,7 +152,9 @@ async def _stopper(
     return stops
 
 
-async def run(cfg: ZombieConfig, fence: bool, redis_url: str, token: str) -> dict[str, Any]:
+async def run(
+    cfg: ZombieConfig, fence: bool, redis_url: str, token: str, answer_once: bool = True
+) -> dict[str, Any]:
     rng = random.Random(cfg.seed)
     prefix = f"zombie{secrets.token_hex(4)}"
     async with counting_bot_api() as (api_url, answered):
@@ -162,6 +167,7 @@ async def run(cfg: ZombieConfig, fence: bool, redis_url: str, token: str) -> dic
                 "TELEGRAM_API_URL": api_url,
                 "ZOMBIE_WORK_MS": str(cfg.work_ms),
                 "PIPELINE_FENCE_SIDE_EFFECTS": "true" if fence else "false",
+                "ZOMBIE_ANSWER_ONCE": "true" if answer_once else "false",
                 "PIPELINE_LEASE_MS": str(cfg.lease_ms),
                 "PIPELINE_REAPER_INTERVAL": "1",
                 "PIPELINE_REAPER_GRACE_MS": "500",
@@ -217,6 +223,7 @@ async def run(cfg: ZombieConfig, fence: bool, redis_url: str, token: str) -> dic
     zombie = sum(1 for i in twice if by_zombie(answered[i]))
     return {
         "fence": fence,
+        "answer_once": answer_once,
         "callbacks": cfg.answers,
         "answers_sent": sum(len(answered[i]) for i in ids),
         "answered_more_than_once": len(twice),
@@ -233,14 +240,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--answers", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", choices=("fence", "no-fence"), default=None)
+    parser.add_argument("--only", choices=tuple(MODES), default=None)
     args = parser.parse_args(argv)
     cfg = ZombieConfig(answers=args.answers, seed=args.seed)
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "123456789:" + "A" * 35)
-    modes = [True, False] if args.only is None else [args.only == "fence"]
-    for fence in modes:
-        print(json.dumps(asyncio.run(run(cfg, fence, url, token))), flush=True)
+    for name in [args.only] if args.only else list(MODES):
+        fence, once = MODES[name]
+        print(json.dumps(asyncio.run(run(cfg, fence, url, token, once))), flush=True)
     return 0
 
 

@@ -145,3 +145,22 @@ async def test_a_fenced_out_worker_makes_no_bot_api_call(
             raw(second), UpdateMeta(second["update_id"], "t", 5, 5, fence)
         )
     assert len(tg.state.calls_to("sendMessage", chat_id=user.chat_id)) == 1
+
+
+async def test_a_callback_is_answered_by_one_run_of_its_update_only(
+    make_runtime: RuntimeFactory, tg: FakeTelegramServer
+) -> None:
+    """Redone by another worker (the first run's answer went out, its ack did not): the answer
+    is not sent again, and the update does not fail over Telegram refusing it."""
+    from tests.runtime.conftest import raw
+    from workers.bot.runtime import UpdateProcessor
+    from workers.pipeline.drain import UpdateMeta
+
+    runtime = await make_runtime()
+    user = tg.state.user(new_id(), "Aziz")
+    await feed(runtime, user.send_command("kb"))
+    press = user.press_button("Go")
+    uid = press["update_id"]
+    for run in ("w1/1/a/1", "w2/1/b/1"):
+        await UpdateProcessor(runtime)(raw(press), UpdateMeta(uid, "t", 1, 5, None, run))
+    assert len(tg.state.calls_to("answerCallbackQuery")) == 1

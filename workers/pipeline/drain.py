@@ -90,6 +90,8 @@ class UpdateMeta:
     max_attempts: int
     # True while this worker still holds the chat's lease (None: no fencing, e.g. in tests).
     fence: Fence | None = None
+    # This run of the update (worker, activation, attempt): "" when unknown.
+    run: str = ""
 
 
 UpdateHandler = Callable[[bytes, UpdateMeta], Awaitable[None]]
@@ -349,7 +351,8 @@ class Drainer:
 
     async def _run_one(self, ck: str, epoch: str, token: str, step: Step, lease: _Lease) -> _Settle:
         fence = lease.holds if self.config.fence_side_effects else None
-        meta = UpdateMeta(step.uid, ck, step.attempt, self.config.max_attempts, fence)
+        run = f"{token}/{step.uid}/{step.attempt}"
+        meta = UpdateMeta(step.uid, ck, step.attempt, self.config.max_attempts, fence, run)
         if step.attempt == 1 and step.seen_ms is not None:
             metrics.QUEUE_WAIT_SECONDS.observe(max(0, step.now_ms - step.seen_ms) / 1000)
         task = asyncio.create_task(self._call(step.payload, meta))

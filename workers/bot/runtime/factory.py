@@ -121,6 +121,8 @@ def _create_bot(settings: Settings, redis: Redis, sessions: SessionStore) -> Bot
             retry_after_cap=tg.retry_after_cap,
             retries=tg.api_retries,
             on_unreachable=sessions.mark_chat_unreachable,
+            answers=redis,
+            key_prefix=settings.redis.key_prefix,
         )
     )
     return Bot(

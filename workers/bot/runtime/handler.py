@@ -45,7 +45,7 @@ from workers.bot.metrics.prom import (
 )
 from workers.bot.runtime.decode import Triage, triage
 from workers.bot.runtime.factory import BotRuntime
-from workers.bot.telegram.session import current_fence
+from workers.bot.telegram.session import current_fence, current_run
 
 __all__ = ["UpdateProcessor"]
 
@@ -78,9 +78,11 @@ class UpdateProcessor:
         ctx = UpdateContext(meta.update_id, attempt=meta.attempt, max_attempts=meta.max_attempts)
         # The Bot API session checks it before each call (tasks the handler starts inherit it).
         fence_token = current_fence.set(getattr(meta, "fence", None))
+        run_token = current_run.set(getattr(meta, "run", None) or None)
         try:
             await self._handle(raw, ctx, meta)
         finally:
+            current_run.reset(run_token)
             current_fence.reset(fence_token)
 
     async def _handle(self, raw: bytes, ctx: UpdateContext, meta: UpdateMetaLike) -> None:

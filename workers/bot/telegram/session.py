@@ -17,7 +17,13 @@ Every request the bot makes passes through :class:`BotApiMiddleware` (an aiogram
   fence (:data:`current_fence`, set by the runtime for the update's task) and it says this worker
   no longer holds the chat's lease, the call is not made and :class:`~shared.errors.LeaseLost`
   is raised. A worker stalled past its lease (GC, SIGSTOP) and resumed would otherwise repeat
-  side effects the worker that took the chat over makes too.
+  side effects the worker that took the chat over makes too;
+- a callback query is answered by one run of its update only: with a Redis client given, the
+  answer claims ``<prefix>:cbq:<id>`` for the run (:data:`current_run`, SET NX) before it is sent
+  and gives the claim back if the send fails. An answer from another run (the update redone by
+  another worker after a stall, when the first answer had gone out but the ack had not; or a
+  later attempt) is skipped as already made — Telegram would refuse it anyway, failing the
+  update. A second answer within the same run goes to Telegram as before.
 """
 
 from __future__ import annotations
@@ -46,8 +52,9 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import Response, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from redis.asyncio import Redis
 
 from shared.backoff import exponential_backoff
 from shared.errors import LeaseLost, RetryAfter
@@ -62,6 +69,7 @@ __all__ = [
     "OnChatUnreachable",
     "backoff_delay",
     "current_fence",
+    "current_run",
     "status_label",
 ]
 
@@ -73,6 +81,10 @@ OnChatUnreachable = Callable[[int | str], Awaitable[None]]
 Fence = Callable[[], Awaitable[bool]]
 # The fence of the update this task is handling (None outside an update: start-up, cron jobs).
 current_fence: ContextVar[Fence | None] = ContextVar("bot_api_fence", default=None)
+# Which run of which update this task is handling (None outside an update).
+current_run: ContextVar[str | None] = ContextVar("bot_api_run", default=None)
+# Telegram keeps a callback query answerable for minutes; the claim outlives that comfortably.
+CALLBACK_CLAIM_SECONDS = 3600
 
 _BASE_DELAY = 0.2
 _MAX_DELAY = 5.0
@@ -124,7 +136,11 @@ class BotApiMiddleware(BaseRequestMiddleware):
         retries: int,
         on_unreachable: OnChatUnreachable | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        answers: Redis | None = None,
+        key_prefix: str = "bgw",
     ) -> None:
+        self._answers = answers
+        self._answer_prefix = f"{key_prefix}:cbq:"
         self._pacer = pacer
         self._cap = retry_after_cap
         self._retries = retries
@@ -138,6 +154,46 @@ class BotApiMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         name = method.__api_method__
+        run = current_run.get()
+        if (
+            self._answers is not None
+            and run is not None
+            and isinstance(method, AnswerCallbackQuery)
+        ):
+            return await self._answer_once(make_request, bot, method, run)
+        return await self._call(make_request, bot, method, name)
+
+    async def _answer_once(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        run: str,
+    ) -> Response[TelegramType]:
+        assert self._answers is not None and isinstance(method, AnswerCallbackQuery)
+        key = self._answer_prefix + method.callback_query_id
+        name = method.__api_method__
+        if not await self._answers.set(key, run, nx=True, ex=CALLBACK_CLAIM_SECONDS):
+            owner = await self._answers.get(key)
+            if owner is None or owner.decode() != run:
+                API_CALLS.labels(name, "already_answered").inc()
+                log.info("callback_already_answered", method=name)
+                return Response[TelegramType](ok=True, result=True)
+            return await self._call(make_request, bot, method, name)  # this run's own repeat
+        try:
+            return await self._call(make_request, bot, method, name)
+        except BaseException:
+            # Not answered (or not known to be): let a later attempt answer it.
+            await asyncio.shield(self._answers.delete(key))
+            raise
+
+    async def _call(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        name: str,
+    ) -> Response[TelegramType]:
         chat_id = _chat_id(method)
         started = time.monotonic()
         try:
