@@ -19,11 +19,12 @@ Every request the bot makes passes through :class:`BotApiMiddleware` (an aiogram
   is raised. A worker stalled past its lease (GC, SIGSTOP) and resumed would otherwise repeat
   side effects the worker that took the chat over makes too;
 - a callback query is answered by one run of its update only: with a Redis client given, the
-  answer claims ``<prefix>:cbq:<id>`` for the run (:data:`current_run`, SET NX) before it is sent
-  and gives the claim back if the send fails. An answer from another run (the update redone by
-  another worker after a stall, when the first answer had gone out but the ack had not; or a
-  later attempt) is skipped as already made — Telegram would refuse it anyway, failing the
-  update. A second answer within the same run goes to Telegram as before.
+  answer is claimed for the run (:data:`current_run`) in ``<prefix>:cbq:<id>`` and marked sent
+  once Telegram took it. A run that finds another run's answer marked sent skips its own (the
+  update redone by another worker after a stall, when the first answer had gone out but the ack
+  had not; or a later attempt) — Telegram would refuse it anyway, failing the update. A claim
+  never marked sent is taken over, so a stop before the send loses no answer. A second answer
+  within the same run goes to Telegram as before.
 """
 
 from __future__ import annotations
@@ -170,22 +171,39 @@ class BotApiMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
         run: str,
     ) -> Response[TelegramType]:
+        """Answer unless another run already did (its answer is marked ``sent:<run>``).
+
+        A claim by another run that is not marked sent is taken over: that run stopped before
+        (or while) sending and this one holds the chat's lease now; only an answer in flight at
+        that moment can still go out twice, never one that was marked.
+        """
         assert self._answers is not None and isinstance(method, AnswerCallbackQuery)
         key = self._answer_prefix + method.callback_query_id
         name = method.__api_method__
-        if not await self._answers.set(key, run, nx=True, ex=CALLBACK_CLAIM_SECONDS):
-            owner = await self._answers.get(key)
-            if owner is None or owner.decode() != run:
+        mine, done = run, f"sent:{run}"
+        if not await self._answers.set(key, mine, nx=True, ex=CALLBACK_CLAIM_SECONDS):
+            raw = await self._answers.get(key)
+            owner = raw.decode() if raw is not None else ""
+            if owner.startswith("sent:") and owner != done:
                 API_CALLS.labels(name, "already_answered").inc()
                 log.info("callback_already_answered", method=name)
                 return Response[TelegramType](ok=True, result=True)
-            return await self._call(make_request, bot, method, name)  # this run's own repeat
+            if owner != done:
+                await self._answers.set(key, mine, ex=CALLBACK_CLAIM_SECONDS)
         try:
-            return await self._call(make_request, bot, method, name)
+            response = await self._call(make_request, bot, method, name)
         except BaseException:
-            # Not answered (or not known to be): let a later attempt answer it.
-            await asyncio.shield(self._answers.delete(key))
+            # Not answered (or not known to be): a later run may answer it. Only our own claim
+            # is given back (a fenced zombie must not drop the new holder's).
+            await asyncio.shield(self._release_claim(key, mine))
             raise
+        await self._answers.set(key, done, ex=CALLBACK_CLAIM_SECONDS)
+        return response
+
+    async def _release_claim(self, key: str, mine: str) -> None:
+        assert self._answers is not None
+        if await self._answers.get(key) == mine.encode():
+            await self._answers.delete(key)
 
     async def _call(
         self,
