@@ -31,6 +31,15 @@ async def _events(redis: Redis, ledger: str, event: str) -> list[dict[bytes, byt
     return [f for _, f in await redis.xrange(ledger) if f[b"ev"] == event.encode()]
 
 
+async def _until_up(redis: Redis, keys: Keys, proc: asyncio.subprocess.Process) -> None:
+    """The worker wrote its health entry (start-up takes tens of seconds on a loaded host)."""
+    deadline = time.monotonic() + 180
+    while not await redis.zcard(keys.workers):
+        assert proc.returncode is None, "the worker exited"
+        assert time.monotonic() < deadline, "the worker did not start"
+        await asyncio.sleep(0.1)
+
+
 @contextlib.asynccontextmanager
 async def _skewed_worker(
     skew: float, env: dict[str, str]
@@ -65,8 +74,9 @@ async def test_a_worker_clock_ahead_does_not_slow_rotations(
     ledger = f"{settings.redis.key_prefix}:ledger"
     # One update per activation: every update is a rotation, re-scored by the worker.
     env = {"PIPELINE_BATCH_SIZE": "1", LEDGER_ENV: ledger}
-    await Pipeline(redis, settings).enqueue_many([make_update(i, 7, i) for i in range(1, 11)])
     async with _skewed_worker(SKEW, env) as proc:
+        await _until_up(redis, keys, proc)
+        await Pipeline(redis, settings).enqueue_many([make_update(i, 7, i) for i in range(1, 11)])
         deadline = time.monotonic() + 25  # < one skew: a single skewed rotation fails it
         while len(await _events(redis, ledger, "end")) < 10:
             assert proc.returncode is None, "the worker exited"
@@ -82,10 +92,11 @@ async def test_a_worker_clock_behind_does_not_spin_on_a_held_chat(
     ledger = f"{settings.redis.key_prefix}:ledger"
     env = {LEDGER_ENV: ledger}
     raw = make_update(1, 8, 1, mode="hold", hold_ms=2000)
-    await Pipeline(redis, settings).enqueue(raw)
     runs: list[int] = []
     async with _skewed_worker(-SKEW, env) as proc:
-        deadline = time.monotonic() + 20
+        await _until_up(redis, keys, proc)
+        await Pipeline(redis, settings).enqueue(raw)
+        deadline = time.monotonic() + 25
         while not await _events(redis, ledger, "end"):
             assert proc.returncode is None, "the worker exited"
             assert time.monotonic() < deadline, "the held update never ran again"
