@@ -1,4 +1,4 @@
-"""The receiver's ASGI application: ``/webhook``, ``/health``, ``/livez``, ``/ready``, ``/metrics``.
+"""The receiver's ASGI app on the public port: ``/webhook``, ``/health``, ``/livez``, ``/ready``.
 
 =============  ===========================================================================
 route          answer
@@ -10,8 +10,10 @@ GET /livez     liveness probe: 200 while the event loop answers; no Redis, no I/
                Redis outage never makes an orchestrator restart healthy receivers
 GET /ready     200 when Redis answers PING within ``INGEST_REDIS_TIMEOUT`` and the process
                is not shutting down, else 503: a load balancer sends Telegram elsewhere
-GET /metrics   Prometheus text
 =============  ===========================================================================
+
+Nothing else: ``/metrics`` (this app's :attr:`IngestApp.metrics` included) and the events
+endpoint are on the internal listener (:mod:`ingest.internal`, ``INTERNAL_HOST:INTERNAL_PORT``).
 
 Any ASGI server runs it; ``create_app`` is the factory the production servers import in each
 worker process. Resources (the Redis pool) open in :meth:`IngestApp.startup` and close in
@@ -131,10 +133,9 @@ class IngestApp:
             elif path == "/ready":
                 ready, body = await self.readiness()
                 await respond_json(send, 200 if ready else 503, body)
-            elif path == "/metrics":
-                text, content_type = self.metrics.render()
-                await respond(send, 200, text, content_type.encode())
             else:
+                # /metrics included: it is served by the internal listener (ingest.internal),
+                # never on the port the Internet reaches.
                 await respond(send, 404)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
@@ -187,7 +188,7 @@ class IngestApp:
                 return
 
 
-_GET_ROUTES = frozenset({"/health", "/livez", "/ready", "/metrics"})
+_GET_ROUTES = frozenset({"/health", "/livez", "/ready"})
 
 
 def create_app() -> IngestApp:

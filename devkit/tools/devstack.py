@@ -265,7 +265,7 @@ class DevStack:
             f"  fake Bot API {u['telegram_api_url']}  (inspect: {u['telegram_api_url']}"
             "/__fake__/transcript)",
             f"  services     {services}",
-            f"  ingest       {u['ingest_url']}/webhook  ({mode}); /health /ready /metrics",
+            f"  ingest       {u['ingest_url']}/webhook  ({mode}); /health /ready",
             f"  events       {u['events_url']}  (the fakes post what they change)",
             f"  workers      {self.workers} x bot-gateway worker; metrics "
             + " ".join(u["worker_metrics"][: self.workers]),

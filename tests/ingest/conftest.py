@@ -108,7 +108,8 @@ class Receiver:
         return await self.client.post(f"{self.url}/webhook", content=body, headers=headers)
 
     async def metrics(self) -> str:
-        return (await self.client.get(f"{self.url}/metrics")).text
+        # The internal listener serves these; the public port does not.
+        return self.app.metrics.render()[0].decode()
 
 
 @pytest.fixture

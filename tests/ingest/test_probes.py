@@ -1,4 +1,4 @@
-"""/health, /ready and /metrics."""
+"""/health, /ready, /livez; metrics (exposed on the internal listener only)."""
 
 from __future__ import annotations
 
@@ -52,13 +52,18 @@ async def test_livez_answers_without_redis_and_while_draining(
         assert refused.status_code == 405
 
 
+async def test_the_public_port_serves_no_metrics(receiver: Receiver) -> None:
+    for path in ("/metrics", "/internal/v1/events", "/debug", "/"):
+        assert (await receiver.client.get(f"{receiver.url}{path}")).status_code == 404
+        assert (await receiver.client.post(f"{receiver.url}{path}")).status_code == 404
+
+
 async def test_metrics_exposition(receiver: Receiver) -> None:
     await receiver.post(update(1, chat_id=42))
     await receiver.post(b"nope")
-    response = await receiver.client.get(f"{receiver.url}/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain; version=")
-    text = response.text
+    body, content_type = receiver.app.metrics.render()
+    assert content_type.startswith("text/plain; version=")
+    text = body.decode()
     assert "# TYPE bot_gateway_ingest_enqueue_seconds histogram" in text
     assert metric(text, "bot_gateway_ingest_updates_received_total", source="webhook") == 1
     assert metric(text, "bot_gateway_ingest_updates_rejected_total", reason="not_json") == 1

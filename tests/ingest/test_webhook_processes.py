@@ -35,7 +35,8 @@ async def _get(url: str, path: str) -> httpx.Response:
 async def test_several_workers_serve_one_port_and_metrics_cover_all(
     ingest_process: Any, settings: Settings, redis: Redis
 ) -> None:
-    receiver = ingest_process(["--workers", "2"])
+    internal = free_port()
+    receiver = ingest_process(["--workers", "2"], INTERNAL_PORT=str(internal))
     await receiver.wait_healthy(within=30)
     raws = [update(9000 + i, chat_id=8000 + i % 3) for i in range(60)]
     statuses = await asyncio.gather(*(_post(receiver.url, raw) for raw in raws))
@@ -44,9 +45,10 @@ async def test_several_workers_serve_one_port_and_metrics_cover_all(
         assert await stored_payload(redis, settings, raw) == raw
     pids = {(await _get(receiver.url, "/health")).json()["pid"] for _ in range(30)}
     assert len(pids) == 2, "both workers answer"
-    # Whichever process answers the scrape, it reports every process's counts.
+    # The internal listener reports every process's counts; the public port serves none.
+    assert (await _get(receiver.url, "/metrics")).status_code == 404
     for _ in range(6):
-        text = (await _get(receiver.url, "/metrics")).text
+        text = (await _get(f"http://127.0.0.1:{internal}", "/metrics")).text
         assert metric(text, "bot_gateway_ingest_updates_received_total", source="webhook") == 60
     assert receiver.stop() == 0
     log = receiver.log()
