@@ -246,3 +246,29 @@ async def test_a_batch_with_one_bad_event_is_refused_whole(replay: Replay, redis
     for lane in range(replay.settings.events.lanes):
         assert await redis.exists(*store.keys.chat(f"ev{lane}")) == 0
     assert not await redis.exists(store.dedup_key(good["event_id"]))
+
+
+async def test_a_user_who_never_opened_the_bot_is_not_retried(replay: Replay, redis: Redis) -> None:
+    from devkit.fakes.seed import NEWCOMER
+    from devkit.fakes.views import user_view
+
+    await replay.start()
+    user = replay.services.users[NEWCOMER.id]
+    user.status = "approved"
+    auto = replay.telegram.auto_create_chats
+    replay.telegram.auto_create_chats = False  # Telegram knows no chat with this user
+    try:
+        replay.services.events.emit(
+            "user.status_changed",
+            {"user": user_view(user), "old_status": "pending", "new_status": "approved"},
+            f"user:{NEWCOMER.id}:status:test",
+            "user-service",
+        )
+        await replay.settle()
+    finally:
+        replay.telegram.auto_create_chats = auto
+    calls = replay.telegram.calls_to("sendMessage", chat_id=NEWCOMER.telegram_id)
+    assert [c.status for c in calls] == [400]  # "chat not found": once, not retried
+    held = HeldStore(redis, replay.settings)
+    assert await held.is_unreachable(NEWCOMER.telegram_id)
+    assert await redis.xlen(replay.pipeline.keys.dlq) == 0

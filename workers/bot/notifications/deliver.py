@@ -11,8 +11,9 @@ in progress simply goes on). What happens to one notice:
    critical) nor something the user is waiting on → held until the quiet hours end;
 4. folding: a pool message within a minute of the last one to this executor, and every non-urgent
    new request for a manager → held until the window ends, then sent as one summary;
-5. otherwise sent (:func:`~workers.bot.notifications.send.send_notice`); a 403 marks the chat
-   unreachable and is not retried; any other failure raises, so the pipeline retries the item.
+5. otherwise sent (:func:`~workers.bot.notifications.send.send_notice`); a 403 (or "chat not
+   found": the user never opened the bot) marks the chat unreachable and is not retried; another
+   400 is dead-lettered at once; any other failure raises, so the pipeline retries the item.
 
 Held notices come back as one ``folded`` item (:mod:`.held`) and go through the same checks.
 """
@@ -23,8 +24,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
+from shared.errors import PermanentError
 from shared.events.metrics import NOTIFICATIONS
 from shared.logs import get_logger
 from workers.bot.core.gateway_settings import GatewaySettingsStore
@@ -150,6 +152,19 @@ class Delivery:
                     reply_markup=rendered.markup,
                     photos=rendered.photos,
                 )
+            except TelegramBadRequest as exc:
+                if "chat not found" not in exc.message.lower():
+                    # Retrying the same message cannot help: dead-lettered at once, visible in
+                    # `bot-gateway dlq` with the reason.
+                    raise PermanentError(
+                        f"Bot API refused the notice: {exc.message[:120]}"
+                    ) from exc
+                # A user who never opened the bot: like a 403, until they write.
+                await self.held.mark_unreachable(chat_id)
+                for n in items:
+                    NOTIFICATIONS.labels(n.kind, "unreachable").inc()
+                log.info("notification_unreachable", chat_id=chat_id, reason="chat_not_found")
+                return
             except TelegramForbiddenError:
                 await self.held.mark_unreachable(chat_id)
                 for n in items:
