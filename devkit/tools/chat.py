@@ -283,7 +283,9 @@ class ChatSession:
         watch = self.handled is not None and update_id is not None
         while True:
             remaining = deadline - time.monotonic()
-            if entries:
+            # A button's bare acknowledgement (no popup) is not the answer: the edit or message
+            # the handler sends after its slow work is, so keep waiting for that.
+            if any(_visible(e) for e in entries):
                 if not self._poll(self.settle, entries):
                     break
                 continue
@@ -388,6 +390,10 @@ def chat_command(
             run_chat(session, sys.stdin, interactive, ready_line)
         except KeyboardInterrupt:
             typer.echo("")
+
+
+def _visible(entry: dict[str, Any]) -> bool:
+    return entry.get("kind") != "callback_answer" or bool(entry.get("text"))
 
 
 def pipeline_watch(data_dir: Path) -> Callable[[int, int], bool] | None:

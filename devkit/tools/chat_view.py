@@ -138,7 +138,7 @@ class ChatView:
         self.out("     buttons: " + "  ".join(labels))
 
     def _keyboard_line(self, numbers: dict[Any, int]) -> None:
-        first = len(numbers) - len(self.keyboard) + 1
+        first = len(self.numbered()) - len(self.keyboard) + 1  # reply buttons come last
         labels = [
             f"[{n}] {b.label}" + (" (shares your contact)" if b.request_contact else "")
             for n, b in enumerate(self.keyboard, first)

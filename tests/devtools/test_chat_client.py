@@ -47,6 +47,12 @@ async def test_buttons_under_their_messages_say_and_who() -> None:
                         },
                     )
                     assert sent.json()["ok"], sent.text
+                menu = {"keyboard": [[{"text": "Menu"}, {"text": "Help"}]], "resize_keyboard": True}
+                sent = await bot.post(
+                    "sendMessage",
+                    json={"chat_id": USER.telegram_id, "text": "menu", "reply_markup": menu},
+                )
+                assert sent.json()["ok"], sent.text
             out.clear()
             await asyncio.to_thread(session.handle, "/say 42")
             assert out == [
@@ -54,6 +60,8 @@ async def test_buttons_under_their_messages_say_and_who() -> None:
                 "     buttons: [1] A  [2] B",
                 "bot: second card",
                 "     buttons: [3] C  [4] D",
+                "bot: menu",
+                "     keyboard: [5] Menu  [6] Help",
             ]
             state = fakes.telegram_app.state
             texts = [u["message"]["text"] for u in state.updates.pending if "message" in u]
