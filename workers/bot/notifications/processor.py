@@ -4,6 +4,8 @@ hands them to."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 
 from shared.events import EventStore
@@ -14,7 +16,9 @@ from workers.bot.notifications.deliver import Clock, Delivery, _utcnow
 from workers.bot.notifications.fanout import EventFanout
 from workers.bot.notifications.held import HeldStore
 from workers.bot.notifications.model import decode
-from workers.bot.runtime.factory import BotRuntime
+
+if TYPE_CHECKING:  # the runtime hands itself in; only its type is named here
+    from workers.bot.runtime.factory import BotRuntime
 
 __all__ = ["OutboundProcessor"]
 
