@@ -25,6 +25,7 @@ Typed lines:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -133,6 +134,7 @@ class ChatSession:
         reply_timeout: float = 15.0,
         settle: float = 0.8,
         handled: Callable[[int, int], bool] | None = None,
+        memory: SeenMemory | None = None,
     ) -> None:
         self.client = client
         # (chat id, update id) → the pipeline is done with it: lets a deliberately silent bot
@@ -144,8 +146,10 @@ class ChatSession:
         self.settle = settle
         self.person: Person | None = None
         self.after_seq = 0
-        # Per user: the last transcript entry already shown (see become()).
-        self.seen: dict[int, int] = {}
+        # Per user: the last transcript entry already shown (see become()); kept across chat
+        # sessions against the same dev stack when a memory is given.
+        self.memory = memory
+        self.seen: dict[int, int] = memory.load() if memory is not None else {}
 
     def become(self, person: Person) -> None:
         self.client.create_user(
@@ -155,8 +159,7 @@ class ChatSession:
             person.last_name,
             person.username,
         )
-        if self.person is not None:
-            self.seen[self.person.telegram_id] = self.after_seq
+        self.remember()
         self.person = person
         # What this user was sent while someone else was typing (notifications) is shown now;
         # a user met for the first time is shown everything the bot already sent them.
@@ -168,6 +171,13 @@ class ChatSession:
             f"language {person.language_code or '-'})"
         )
         self._collect(quiet=True)
+
+    def remember(self) -> None:
+        """Note how far the current user has read (and save it, with a memory)."""
+        if self.person is not None:
+            self.seen[self.person.telegram_id] = self.after_seq
+        if self.memory is not None:
+            self.memory.save(self.seen)
 
     def _who(self) -> str:
         if self.person is None:
@@ -378,6 +388,7 @@ def chat_command(
             reply_timeout=reply_timeout,
             settle=settle,
             handled=pipeline_watch(data_dir),
+            memory=chat_memory(data_dir),
         )
         try:
             session.become(person)
@@ -390,10 +401,44 @@ def chat_command(
             run_chat(session, sys.stdin, interactive, ready_line)
         except KeyboardInterrupt:
             typer.echo("")
+        finally:
+            session.remember()
 
 
 def _visible(entry: dict[str, Any]) -> bool:
     return entry.get("kind") != "callback_answer" or bool(entry.get("text"))
+
+
+@dataclass(frozen=True, slots=True)
+class SeenMemory:
+    """How far each user has read, in the dev stack's data directory, valid for that stack's
+    process only (a restarted fake numbers its transcript afresh)."""
+
+    path: Path
+    stack_pid: int
+
+    def load(self) -> dict[int, int]:
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("stack_pid") != self.stack_pid:
+            return {}
+        seen = data.get("seen")
+        return {int(k): int(v) for k, v in seen.items()} if isinstance(seen, dict) else {}
+
+    def save(self, seen: dict[int, int]) -> None:
+        body = {"stack_pid": self.stack_pid, "seen": {str(k): v for k, v in seen.items()}}
+        with contextlib.suppress(OSError):  # a convenience: else the next session shows more
+            self.path.write_text(json.dumps(body))
+
+
+def chat_memory(data_dir: Path) -> SeenMemory | None:
+    from devkit.tools.devstate import read_state
+
+    state = read_state(data_dir)
+    pid = (state or {}).get("pid")
+    return SeenMemory(data_dir / "chat-seen.json", pid) if isinstance(pid, int) else None
 
 
 def pipeline_watch(data_dir: Path) -> Callable[[int, int], bool] | None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from devkit.fakes.stack import run_fakes
-from devkit.tools.chat import ChatSession, Person, pipeline_watch
+from devkit.tools.chat import ChatSession, Person, SeenMemory, pipeline_watch
 from devkit.tools.fake_api import FakeTelegramClient
 from devkit.tools.overrides import load_settings_with
 from shared.connections import create_redis
@@ -128,3 +128,40 @@ async def test_pipeline_watch_reads_the_dev_stacks_queue(
     finally:
         await redis.aclose()
     assert pipeline_watch(tmp_path / "nowhere") is None
+
+
+async def test_a_new_session_shows_only_what_came_since_the_last_one(tmp_path: Path) -> None:
+    async with run_fakes(telegram=True) as fakes:
+        base = fakes.telegram_url
+        assert base is not None
+        memory = SeenMemory(tmp_path / "chat-seen.json", stack_pid=4242)
+
+        async def bot_says(text: str) -> None:
+            async with httpx.AsyncClient(base_url=f"{base}/bot{TEST_TOKEN}/") as bot:
+                sent = await bot.post(
+                    "sendMessage", json={"chat_id": USER.telegram_id, "text": text}
+                )
+                assert sent.json()["ok"], sent.text
+
+        async def session(out: list[str], remember: SeenMemory) -> None:
+            client = FakeTelegramClient(base)
+            chat = ChatSession(client, out.append, reply_timeout=1, settle=0.2, memory=remember)
+            try:
+                await asyncio.to_thread(chat.become, USER)
+            finally:
+                chat.remember()
+                client.close()
+
+        first: list[str] = []
+        await session(first, memory)  # creates the chat
+        await bot_says("old news")
+        await session(first, memory)
+        assert "bot: old news" in first
+        await bot_says("fresh news")
+        second: list[str] = []
+        await session(second, memory)
+        assert "bot: fresh news" in second and "bot: old news" not in second
+        # Another dev stack (a restarted fake numbers afresh): the memory does not apply.
+        third: list[str] = []
+        await session(third, SeenMemory(memory.path, stack_pid=4343))
+        assert "bot: old news" in third
