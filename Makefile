@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest fuzz dev chat bench clean
+.PHONY: install test lint typecheck pytest fuzz dev chat bench clean compose-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# The image and compose.yaml built and run for real (needs a Docker daemon and docker-compose;
+# not part of `make test`). See README, "Compose".
+compose-smoke: $(STAMP)
+	$(BIN)/python deploy/smoke.py

@@ -62,10 +62,40 @@ def test_worker_scales_without_fixed_names_or_ports() -> None:
     assert grace > float(worker["environment"]["WORKER_SHUTDOWN_WAIT"])
 
 
-def test_fakes_only_in_their_profile() -> None:
+HA = {"redis-primary", "redis-replica", "sentinel-1", "sentinel-2", "sentinel-3"}
+
+
+def test_fakes_and_redis_ha_only_in_their_profiles() -> None:
     services = load()["services"]
     assert services["fakes"]["profiles"] == ["fakes"]
-    assert all("profiles" not in s for n, s in services.items() if n != "fakes")
+    assert set(services) >= HA
+    assert all(services[n]["profiles"] == ["ha"] for n in HA)
+    assert all("profiles" not in s for n, s in services.items() if n not in HA | {"fakes"})
+
+
+def test_the_ha_profile_is_a_primary_a_replica_and_three_sentinels() -> None:
+    services = load()["services"]
+    replica = services["redis-replica"]["command"]
+    assert replica[replica.index("--replicaof") + 1 :][:2] == ["redis-primary", "6379"]
+    for name in ("sentinel-1", "sentinel-2", "sentinel-3"):
+        script = services[name]["command"][0]
+        assert "sentinel monitor ${REDIS_SENTINEL_MASTER:-gateway} redis-primary 6379 2" in (
+            script.replace("$$", "$")
+        )
+        assert script.rstrip().endswith("--sentinel")
+    env = load()["x-gateway-env"]
+    assert env["REDIS_SENTINELS"] == "${REDIS_SENTINELS:-}"
+
+
+def test_base_images_are_public_by_default_and_overridable() -> None:
+    services = load()["services"]
+    assert services["redis"]["image"] == "${REDIS_IMAGE:-redis:7-alpine}"
+    assert services["postgres"]["image"] == "${POSTGRES_IMAGE:-postgres:15-alpine}"
+    build = services["ingest"]["build"]
+    assert build["args"]["PYTHON_IMAGE"] == "${PYTHON_IMAGE:-python:3.11-slim}"
+    assert services["fakes"]["build"]["target"] == "fakes"
+    text = (ROOT / "Dockerfile").read_text()
+    assert "ARG PYTHON_IMAGE=python:3.11-slim" in text
 
 
 def test_environment_names_are_real_settings() -> None:
@@ -80,15 +110,19 @@ def test_environment_names_are_real_settings() -> None:
             assert {"REDIS_URL", "DATABASE_URL", "TELEGRAM_BOT_TOKEN"} <= set(env), name
 
 
-def test_dockerfile_is_multistage_slim_non_root_with_entrypoint() -> None:
+def test_dockerfile_is_multistage_non_root_with_an_init_as_entrypoint() -> None:
     text = (ROOT / "Dockerfile").read_text()
-    stages = re.findall(r"^FROM\s+(\S+)", text, flags=re.MULTILINE)
-    assert len(stages) >= 2
-    assert all("slim" in s for s in stages)
+    stages = re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", text, flags=re.MULTILINE)
+    names = [name for _, name in stages]
+    assert {"build", "runtime", "fakes", "production"} <= set(names)
+    assert names[-1] == "production"  # the default target carries no dev kit
     final = text.rsplit("\nFROM ", 1)[1]
-    assert "build-essential" not in final
+    assert "devkit" not in final and "venv-production" in final
+    assert "build-essential" not in text
     assert re.search(r"^USER\s+(?!root)\w+", final, flags=re.MULTILINE)
-    assert 'ENTRYPOINT ["bot-gateway"]' in final
+    runtime = text.split("AS runtime", 1)[1].split("\nFROM ", 1)[0]
+    assert 'ENTRYPOINT ["dumb-init", "--", "bot-gateway"]' in runtime
+    assert "HEALTHCHECK" in runtime
 
 
 _INTERPOLATION = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
@@ -158,7 +192,7 @@ def test_the_fakes_profile_serves_the_bot_api_to_the_others() -> None:
 
     fakes = load_settings_with(service_env("fakes", DEMO))
     assert fake_ports(fakes)["telegram"] == 8081  # `bot-gateway fakes` starts the Bot API fake
-    assert "8081:8081" in load()["services"]["fakes"]["ports"]
+    assert "${FAKES_PUBLISH:-8081}:8081" in load()["services"]["fakes"]["ports"]
     ingest = load_settings_with(service_env("ingest", DEMO))
     assert ingest.telegram.api_url == "http://fakes:8081"
     assert ingest.services.user_service_url == "http://fakes:8102"
