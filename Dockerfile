@@ -44,7 +44,7 @@ ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 LOG_FO
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app gateway \
     && mkdir -p /app && chown gateway /app
 WORKDIR /app
-EXPOSE 8080 9101
+EXPOSE 8080 8090 9101
 # Liveness only (no Redis): the worker's is http://127.0.0.1:9101/livez (set HEALTHCHECK_URL).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as r; r.urlopen(os.environ['HEALTHCHECK_URL'], timeout=2)"]

@@ -125,7 +125,12 @@ def test_probes_are_wired_to_ready_and_livez() -> None:
     config = by_kind("ConfigMap")["bot-gateway"]["data"]
     ports = {p["name"]: p["containerPort"] for p in worker["ports"]}
     assert ports["metrics"] == int(config["WORKER_METRICS_PORT"])
-    assert {p["containerPort"] for p in ingest["ports"]} == {int(config["INGEST_PORT"])}
+    assert {p["containerPort"] for p in ingest["ports"]} == {
+        int(config["INGEST_PORT"]),
+        int(config["INTERNAL_PORT"]),
+    }
+    internal = by_kind("Service")["bot-gateway-internal"]["spec"]["ports"]
+    assert [p["targetPort"] for p in internal] == ["internal"]
 
 
 def test_worker_grace_period_exceeds_the_shutdown_wait() -> None:
