@@ -167,7 +167,7 @@ async def open_loop(
 
 async def run_parent(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
     log = Path(tempfile.mkdtemp(prefix="bgw-bench-")) / "bench.log"
-    results: dict[str, Any] = {"log": str(log)}
+    results: dict[str, Any] = {"log": str(log), "machine_before": machine()}
     # This process is the load, the fakes and the clock: a collector pause here (its heap holds
     # every call the fake Bot API saw) would stall the fakes and show up as the worker's latency.
     gc.disable()
@@ -214,7 +214,21 @@ async def _run_targets(
     return results
 
 
+def machine() -> str:
+    """The CPU model, core count and load: a ratio means little without the machine it ran on."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{model}, {os.cpu_count()} cores; load average {load}"
+
+
 def report(results: dict[str, Any], args: argparse.Namespace) -> None:
+    print(f"machine: {results.get('machine_before', machine())}")
+    print(f"  after: {machine()}")
     rates: dict[str, list[float]] = {}
     for name in ("aiogram", "runtime", "worker"):
         for i, r in enumerate(results.get(name, [])):
@@ -227,7 +241,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         each = ", ".join(f"{r:.2f}x" for r in ratios)
         print(
             f"worker / in-process aiogram: {statistics.median(ratios):.2f}x median of "
-            f"{len(ratios)} rounds ({each}) (target >= 1.0x)"
+            f"{len(ratios)} rounds ({each}) (target >= 1.2x) on {machine().split(';')[0]}"
         )
     for w in results.get("worker", [])[-1:]:
         b, s = w["burst_latency"], w["steady_latency"]
