@@ -203,8 +203,8 @@ async def test_a_demoted_manager_loses_staff_commands_within_5_seconds(
     manager = tg.state.user(new_id(), "Manager")
     rec = services.add_user(manager.id, status="approved", roles=["manager"], active_role="manager")
     loop = asyncio.get_running_loop()
-    cached_at = loop.time()  # the profile is read (and cached) by this first update
-    await feed(runtime, manager.send_command("users"))
+    await feed(runtime, manager.send_command("users"))  # reads the profile and caches it
+    cached_at = loop.time()  # the latest moment the cached copy can have been written
     assert texts_to(tg.state, manager.chat_id) == ["users list"]
     rec.roles, rec.active_role = ["applicant"], "applicant"
     while True:
