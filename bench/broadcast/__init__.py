@@ -4,7 +4,7 @@ Real ``bot-gateway worker`` processes (the real bot) against the fake Bot API an
 fresh database and key prefix. Three parts, one run:
 
 1. **Throughput** — a broadcast to ``--recipients`` (10,000) with the pace lifted
-   (``BROADCAST_RATE=100000``): messages per second (first to last send at the fake) and worker
+   (``BROADCAST_RATE=10000``): messages per second (first to last send at the fake) and worker
    CPU per message.
 2. **Crash safety** — the same broadcast again, a worker SIGKILLed twice during it (and restarted):
    duplicates (must be 0), recipients never sent to, and the claims that were under way in the

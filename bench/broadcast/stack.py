@@ -60,6 +60,9 @@ class BroadcastStack:
     logs: Path
     workers: list[Worker] = field(default_factory=list)
     kills: list[float] = field(default_factory=list)
+    _seen: int = 0
+    _copies: dict[str, Counter[int]] = field(default_factory=dict)
+    _times: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def pipeline(self) -> Pipeline:
@@ -143,30 +146,36 @@ class BroadcastStack:
                 raise TimeoutError(f"broadcast {number} not finished after {timeout:g}s")
             await asyncio.sleep(0.1)
 
+    def _scan(self) -> None:
+        """Fold the fake's new calls into the per-text counts (incremental: the journal only
+        grows, and rescanning it every poll would cost the measuring process its CPU)."""
+        calls = self.fakes.telegram.calls
+        for c in calls[self._seen :]:
+            if c.ok and c.method == "sendMessage":
+                body = str(c.params.get("text"))
+                self._copies.setdefault(body, Counter())[int(c.params["chat_id"])] += 1
+                self._times.setdefault(body, []).append(c.time)
+        self._seen = len(calls)
+
     def copies(self, body: str) -> Counter[int]:
         """Chat id → successful sends of ``body`` the fake Bot API recorded."""
-        return Counter(
-            int(c.params["chat_id"])
-            for c in self.fakes.telegram.calls
-            if c.ok and c.method == "sendMessage" and c.params.get("text") == body
-        )
+        self._scan()
+        return Counter(self._copies.get(body, Counter()))
 
     def send_times(self, body: str) -> list[float]:
-        return sorted(
-            c.time
-            for c in self.fakes.telegram.calls
-            if c.ok and c.method == "sendMessage" and c.params.get("text") == body
-        )
+        self._scan()
+        return sorted(self._times.get(body, []))
 
     def sent_count(self, body: str) -> int:
-        return sum(self.copies(body).values())
+        self._scan()
+        return len(self._times.get(body, []))
 
     async def wait_sent(self, body: str, count: int, timeout: float = 60) -> None:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
         while self.sent_count(body) < count:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{count} copies not sent after {timeout:g}s")
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.05)
 
     def worker_logs(self) -> list[str]:
         return [w.log.read_text(errors="replace") for w in self.workers]
