@@ -88,7 +88,9 @@ class BroadcastStack:
             out.close()
         worker = Worker(proc, log, time.monotonic())
         self.workers.append(worker)
-        deadline = time.monotonic() + 60
+        # Generous: on a loaded machine a worker's start-up (imports, migrations check, command
+        # menus) has taken over a minute.
+        deadline = time.monotonic() + 240
         while _READY not in log.read_text(errors="replace"):
             if proc.returncode is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"worker did not start:\n{log.read_text()[-3000:]}")
