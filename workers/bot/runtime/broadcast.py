@@ -172,14 +172,19 @@ def _send_bot(settings: Settings, redis: Redis, on_unreachable: OnChatUnreachabl
     )
 
 
+# arq hands every job a copy of the worker's context, so the environment is kept per bot runtime
+# (one per process), not in the context: one Bot session and one per-process sender count.
+_ENVS: dict[int, SenderEnv] = {}
+
+
 def sender_env(ctx: dict[str, Any]) -> SenderEnv | None:
     """The process's sender environment (built on first use), or None without a bot runtime."""
-    env = ctx.get(ENV_CTX_KEY)
-    if isinstance(env, SenderEnv):
-        return env
     runtime = ctx.get(RUNTIME_CTX_KEY)
     if runtime is None:
         return None
+    env = _ENVS.get(id(runtime))
+    if env is not None and env.runtime is runtime:
+        return env
     settings: Settings = runtime.settings
     env = SenderEnv(
         runtime=runtime,
@@ -193,13 +198,14 @@ def sender_env(ctx: dict[str, Any]) -> SenderEnv | None:
         bot=_send_bot(settings, runtime.redis, runtime.sessions.mark_chat_unreachable),
         settings=settings,
     )
-    ctx[ENV_CTX_KEY] = env
+    _ENVS[id(runtime)] = env
     return env
 
 
 async def close_sender_env(ctx: dict[str, Any]) -> None:
-    env = ctx.pop(ENV_CTX_KEY, None)
-    if isinstance(env, SenderEnv):
+    runtime = ctx.get(RUNTIME_CTX_KEY)
+    env = _ENVS.pop(id(runtime), None) if runtime is not None else None
+    if env is not None:
         await env.bot.session.close()
 
 
