@@ -1,9 +1,7 @@
 """Answers the staff features share (executor, shifts, admin).
 
-- :func:`answer` answers a callback query at most once per update and survives a retry: when the
-  pipeline runs the update again after a transient failure, the first attempt may already have
-  answered, and Telegram refuses a second answer ("query is too old"). That refusal is logged,
-  and an alert that could not be shown is sent to the chat instead, so nothing is lost.
+- :func:`answer` gives the query's one answer a text (the callback-answer middleware answers every
+  query in time); an alert that comes too late for the answer is sent to the chat instead.
 - :func:`report_failure` turns a permanent service error into its one localized sentence (alert
   for a button, message for text) and re-raises transient ones, so the pipeline retries the
   update and, when it gives up, the runtime apologises.
@@ -13,29 +11,20 @@ from __future__ import annotations
 
 import secrets
 
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from shared.logs import get_logger
 from workers.bot.core.gateway_settings import GatewaySettingsStore
-from workers.bot.core.ui import error_message, is_transient, support_contact
+from workers.bot.core.ui import answer_query, error_message, is_transient, support_contact
 
 __all__ = ["answer", "new_draft_id", "report_failure", "say"]
 
 log = get_logger(__name__)
 
-_TOO_OLD = "query is too old"
-
 
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
-    try:
-        await query.answer(text, show_alert=alert)
-    except TelegramBadRequest as exc:
-        if _TOO_OLD not in exc.message:
-            raise
-        log.info("callback_answer_refused", reason="too_old")
-        if text and alert and isinstance(query.message, Message):
-            await query.message.answer(text)
+    """The query's one answer (:mod:`workers.bot.core.ui.answers`); a late alert: a message."""
+    await answer_query(query, text, show_alert=alert)
 
 
 async def say(

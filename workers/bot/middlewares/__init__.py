@@ -1,10 +1,12 @@
-"""The bot's middlewares, outer → inner: logging, rate limit, i18n, auth, access.
+"""The bot's middlewares, outer → inner: logging, callback answer, rate limit, i18n, auth, access.
 
-The first four are outer middlewares of the ``update`` observer, after aiogram's own (errors,
-user context, FSM context), so they see every update with ``event_from_user``/``event_chat``
-resolved. Their Redis reads (and the FSM's) arrive in ``data["prefetched"]``, read in one round
-trip before dispatch (:mod:`workers.bot.runtime.prefetch`); each interprets its own, or reads it
-itself when that is absent.
+The callback-answer middleware gives every callback query its one answer within a deadline
+(:mod:`.callback_answer`). It and the next four are outer middlewares of the ``update``
+observer, after aiogram's own (errors, user context, FSM context), so they see every update
+with ``event_from_user``/``event_chat`` resolved. Their Redis reads (and the FSM's) arrive in
+``data["prefetched"]``, read in one round trip before dispatch
+(:mod:`workers.bot.runtime.prefetch`); each interprets its own, or reads it itself when that is
+absent.
 Access control is an inner middleware of the message and callback-query observers (it needs
 the chosen handler's flags); :class:`HandlerNameMiddleware` is an inner middleware of every
 observer, to name the handler in logs and metrics.
@@ -17,6 +19,7 @@ from aiogram.dispatcher.middlewares.error import ErrorsMiddleware
 
 from workers.bot.middlewares.access import AccessMiddleware
 from workers.bot.middlewares.auth import AuthMiddleware
+from workers.bot.middlewares.callback_answer import CallbackAnswerMiddleware
 from workers.bot.middlewares.i18n import I18nMiddleware
 from workers.bot.middlewares.logging import HandlerNameMiddleware, LoggingMiddleware
 from workers.bot.middlewares.ratelimit import RateLimitMiddleware
@@ -24,6 +27,7 @@ from workers.bot.middlewares.ratelimit import RateLimitMiddleware
 __all__ = [
     "AccessMiddleware",
     "AuthMiddleware",
+    "CallbackAnswerMiddleware",
     "HandlerNameMiddleware",
     "I18nMiddleware",
     "LoggingMiddleware",
@@ -41,8 +45,10 @@ def install(
     i18n: I18nMiddleware,
     auth: AuthMiddleware,
     access: AccessMiddleware,
+    callback_answer: CallbackAnswerMiddleware | None = None,
 ) -> None:
     dp.update.outer_middleware(LoggingMiddleware())
+    dp.update.outer_middleware(callback_answer or CallbackAnswerMiddleware(deadline=0.5))
     dp.update.outer_middleware(ratelimit)
     dp.update.outer_middleware(i18n)
     dp.update.outer_middleware(auth)

@@ -37,6 +37,7 @@ from workers.bot.core.auth import AuthContext
 from workers.bot.core.catalog import CommandCatalog, CommandSpec
 from workers.bot.core.context import UpdateContext
 from workers.bot.core.texts import COMMAND_DISABLED
+from workers.bot.core.ui.answers import answer_query
 from workers.bot.telegram.commands import CommandMenus
 
 __all__ = ["AccessMiddleware"]
@@ -117,7 +118,7 @@ class AccessMiddleware(BaseMiddleware):
     async def _refuse(self, event: TelegramObject, data: dict[str, Any], text: str) -> None:
         bot: Bot = data["bot"]
         if isinstance(event, CallbackQuery):
-            await bot.answer_callback_query(event.id, text=text, show_alert=True)
+            await answer_query(event, text, show_alert=True)
         elif isinstance(event, Message):
             await bot.send_message(event.chat.id, text)
 

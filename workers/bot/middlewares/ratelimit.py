@@ -31,6 +31,7 @@ from shared.logs import get_logger
 from shared.settings import RateLimitSettings
 from workers.bot.core.context import UpdateContext
 from workers.bot.core.texts import SLOW_DOWN
+from workers.bot.core.ui.answers import answer_query
 from workers.bot.metrics.prom import UPDATES_THROTTLED
 from workers.bot.middlewares.i18n import LocaleResolver
 
@@ -165,7 +166,7 @@ class RateLimitMiddleware(BaseMiddleware):
         query: CallbackQuery | None = update.callback_query
         if query is not None:
             # Always answered, so the button stops spinning; the text only with the first warning.
-            await bot.answer_callback_query(query.id, text=text, show_alert=text is not None)
+            await answer_query(query, text, show_alert=text is not None)
             return
         message: Message | None = update.message
         if text is not None and message is not None:

@@ -35,11 +35,13 @@ from workers.bot.core.broadcast.store import BroadcastStore
 from workers.bot.core.catalog import CommandCatalog
 from workers.bot.core.fsm import PrefetchingRedisStorage
 from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.ui.answers import AnswerFirst
 from workers.bot.locales import create_i18n
 from workers.bot.metrics.buffer import MetricsRecorder
 from workers.bot.metrics.server import MetricsServer
 from workers.bot.middlewares.access import AccessMiddleware
 from workers.bot.middlewares.auth import AuthMiddleware
+from workers.bot.middlewares.callback_answer import CallbackAnswerMiddleware
 from workers.bot.middlewares.i18n import I18nMiddleware, LocaleResolver
 from workers.bot.middlewares.ratelimit import RateLimitMiddleware, UserRateLimiter
 from workers.bot.runtime.broadcast import refresh_broadcast_gauges
@@ -115,6 +117,8 @@ def _create_bot(settings: Settings, redis: Redis, sessions: SessionStore) -> Bot
         storage = create_limits_storage(redis, settings.redis.key_prefix)
         pacer = Pacer(storage, pace, bot_id=tg.bot_id, cap=tg.retry_after_cap)
     session = JsonSession(api=TelegramAPIServer.from_base(tg.api_url), timeout=tg.request_timeout)
+    # Outermost: a press is answered before the first thing it changes is sent.
+    session.middleware(AnswerFirst())
     session.middleware(
         BotApiMiddleware(
             pacer=pacer,
@@ -236,6 +240,7 @@ def _wire_dispatcher(runtime: BotRuntime, routers: Sequence[Router]) -> None:
         i18n=I18nMiddleware(i18n, resolver),
         auth=AuthMiddleware(profiles, runtime.clients.tokens, runtime.sessions, i18n),
         access=AccessMiddleware(runtime.catalog, runtime.menus, i18n),
+        callback_answer=CallbackAnswerMiddleware(settings.worker.callback_answer_seconds),
     )
     runtime.prefetcher = Prefetcher(redis, limiter, runtime.sessions, profiles)
     for router in routers:

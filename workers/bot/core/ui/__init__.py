@@ -49,7 +49,9 @@ Messages
     query) · ``await send_long(bot, chat_id, text, reply_markup=None)`` (split, markup on the
     last) · ``await answer_stale(query, locale=None)`` (the "button is outdated" alert) ·
     ``is_not_modified(exc)`` · ``await answer_query(query, text=None, show_alert=False) -> bool``
-    (answer once; a retried update's second answer — "query is too old" — is not an error) ·
+    (gives the query's one answer a text: the callback-answer middleware answers every query
+    within ``WORKER_CALLBACK_ANSWER_SECONDS``, so handlers call this only for an alert or a toast;
+    an alert that comes after the answer is sent to the chat instead, see :mod:`.answers`) ·
     ``is_query_too_old(exc)``.
 
 Errors

@@ -20,6 +20,7 @@ from aiogram.types import (
 
 from shared.logs import get_logger
 from workers.bot.core.ui import texts
+from workers.bot.core.ui.answers import answer_query, is_query_too_old
 from workers.bot.core.ui.i18n import tr
 from workers.bot.core.ui.split import TEXT_LIMIT, split_html
 
@@ -47,30 +48,6 @@ def is_not_modified(exc: TelegramBadRequest) -> bool:
     return "message is not modified" in exc.message
 
 
-def is_query_too_old(exc: TelegramBadRequest) -> bool:
-    return "query is too old" in exc.message or "query ID is invalid" in exc.message
-
-
-async def answer_query(
-    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
-) -> bool:
-    """Answer a callback query, once: ``False`` when it was answered already or is too old.
-
-    An update is handled again after a transient failure (the pipeline retries it), and its
-    handler then answers the query a second time; Telegram refuses that, which must not turn a
-    retry into a failure. Handlers answer with this (or :func:`answer_stale`), first, before
-    slow work.
-    """
-    try:
-        await query.answer(text, show_alert=show_alert)
-    except TelegramBadRequest as exc:
-        if not is_query_too_old(exc):
-            raise
-        log.info("callback_query_already_answered")
-        return False
-    return True
-
-
 async def edit_or_send(
     event: CallbackQuery | Message,
     text: str,
@@ -79,7 +56,7 @@ async def edit_or_send(
     """Show ``text`` in place of the callback's message, else as a new message in the chat.
 
     Returns the message shown (``None`` when the edit changed nothing or the chat is unknown).
-    The callback query itself is not answered here: answer it first, before slow work.
+    The callback query itself is not answered here (the callback-answer middleware does that).
     """
     message = event.message if isinstance(event, CallbackQuery) else None
     if isinstance(message, Message):

@@ -113,5 +113,4 @@ async def analytics_period(
         await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
         return
     summary = await _summary(auth, clients, callback_data.days)
-    await answer(query)
     await ui.edit_or_send(query, *render_summary(summary, callback_data.days))

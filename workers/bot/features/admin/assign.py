@@ -51,7 +51,6 @@ async def pick_group(
 ) -> None:
     request = await _current(query, callback_data, clients, gateway_settings)
     if request is not None:
-        await answer(query)
         await ui.edit_or_send(query, *render.group_picker(request))
 
 
@@ -112,7 +111,6 @@ async def _executors_view(
         return
     group = request.assigned_group or CATEGORY_GROUP.get(request.category, "repair")
     found = await clients.users.executors([group], page=page, size=8)
-    await answer(query)
     await ui.edit_or_send(query, *render.executor_picker(request, group, found))
 
 

@@ -102,13 +102,11 @@ def _created(invite: Invite, link: str) -> str:
 
 @router.callback_query(InviteNewCB.filter(), flags=_STAFF)
 async def new_invite(query: CallbackQuery, auth: AuthContext) -> None:
-    await answer(query)
     await ui.edit_or_send(query, *_role_picker(auth.active_role == "admin"))
 
 
 @router.callback_query(InviteSpecsCB.filter(), flags=_STAFF)
 async def invite_specs(query: CallbackQuery, callback_data: InviteSpecsCB) -> None:
-    await answer(query)
     await ui.edit_or_send(query, *_specs_picker(callback_data.mask))
 
 
@@ -120,7 +118,6 @@ async def invite_time(query: CallbackQuery, callback_data: InviteTimeCB) -> None
     if callback_data.role == "executor" and not from_mask(callback_data.mask, SPEC_ORDER):
         await answer(query, ui.tr(ui_texts.ERR_SPECIALIZATION_REQUIRED), alert=True)
         return
-    await answer(query)
     await ui.edit_or_send(query, *_lifetime_picker(callback_data.role, callback_data.mask))
 
 
@@ -148,5 +145,4 @@ async def create_invite(
         idempotency_key=f"upd:{update_context.update_id}",
     )
     me = await bot.me()
-    await answer(query)
     await ui.edit_or_send(query, _created(invite, invite_link(me.username or "", invite.token)))

@@ -71,7 +71,6 @@ async def requests_page(
     query: CallbackQuery, callback_data: RequestListCB, clients: ServiceClients
 ) -> None:
     tab = callback_data.tab if callback_data.tab in TABS else "n"
-    await answer(query)
     page = await _list(clients, tab, callback_data.page)
     await ui.edit_or_send(query, *render.request_list(page, tab))
 
@@ -84,7 +83,6 @@ async def request_card(
     gateway_settings: GatewaySettingsStore,
 ) -> None:
     request = await clients.requests.get(callback_data.number)
-    await answer(query)
     text, markup = await card_view(clients, request, callback_data.tab, callback_data.page)
     await ui.edit_or_send(query, text, markup)
 
@@ -134,7 +132,6 @@ async def ask_comment(
             "draft_id": new_draft_id(),
         }
     )
-    await answer(query)
     ask = _COMMENT_ACTS[callback_data.act][1]
     text = ui.tr(ask, number=ui.escape(callback_data.number), limit=COMMENT_LIMIT)
     await say(query, text, reply_markup=ui.cancel_keyboard())

@@ -173,7 +173,6 @@ async def ask_text(query: CallbackQuery, callback_data: SettingsCB, state: FSMCo
     setting, question, limit = _TEXT_ACTS[callback_data.act]
     await state.set_state(SettingsEdit.value)
     await state.set_data({"setting": setting, "limit": limit})
-    await answer(query)
     await say(query, ui.tr(question, limit=limit), reply_markup=ui.cancel_keyboard())
 
 

@@ -99,7 +99,6 @@ async def _user_or_report(
     except ServiceError as exc:
         await report_failure(query, exc, store)
         return None
-    await answer(query)
     return user
 
 
@@ -127,7 +126,6 @@ async def user_action(
     key = f"upd:{update_context.update_id}"
     if act in ("blk", "ubl"):
         user = await clients.users.get(target)
-        await answer(query)
         await ui.edit_or_send(query, *render.block_confirm(user, view))
         return
     if act == "apr":

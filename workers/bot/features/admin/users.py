@@ -86,8 +86,6 @@ async def users_page(
         # The search expired: say so, and show the list without it.
         await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
         view = view.with_(key="", page=1)
-    else:
-        await answer(query)
     await ui.edit_or_send(query, *await users_view(clients, view, search))
 
 
@@ -95,7 +93,6 @@ async def users_page(
 async def ask_search(query: CallbackQuery, callback_data: SearchCB, state: FSMContext) -> None:
     await state.set_state(UserSearch.query)
     await state.set_data({"ctx": callback_data.ctx})
-    await answer(query)
     await say(query, ui.tr(texts.SEARCH_ASK, limit=SEARCH_LIMIT), reply_markup=ui.cancel_keyboard())
 
 

@@ -13,7 +13,6 @@ from workers.bot.core.texts import ACCESS_BLOCKED, AWAITING_APPROVAL
 from workers.bot.core.ui import (
     BUTTON_COMMANDS,
     MenuButton,
-    answer_query,
     answer_stale,
     edit_or_send,
     escape,
@@ -74,7 +73,6 @@ async def role_chosen(
     ):
         await answer_stale(query)
         return
-    await answer_query(query)
     if isinstance(query.message, Message):
         await edit_or_send(query, tr(texts.ROLE_CHOOSE, locale))
         await _activate(query.message, auth, clients, state, callback_data.role, locale)

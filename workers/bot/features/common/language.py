@@ -18,7 +18,6 @@ from workers.bot.core.gate import command
 from workers.bot.core.onboarding import onboarding_reply
 from workers.bot.core.ui import (
     MenuButton,
-    answer_query,
     answer_stale,
     cancel_keyboard,
     edit_or_send,
@@ -60,7 +59,6 @@ async def language_chosen(
     if code not in LOCALES:
         await answer_stale(query)
         return
-    await answer_query(query)
     user = auth.user if auth is not None else None
     if user is not None and auth is not None and auth.status != "blocked":
         if user.language_code != code:

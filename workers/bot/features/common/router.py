@@ -151,4 +151,4 @@ async def help_command(
 
 @router.callback_query(NoopCB.filter(), flags=PUBLIC)
 async def noop(query: CallbackQuery) -> None:
-    await answer_query(query)
+    """Answered by the callback-answer middleware; nothing else to do."""

@@ -70,7 +70,6 @@ async def active_page(
     query: CallbackQuery, callback_data: ListCB, auth: AuthContext, clients: ServiceClients
 ) -> None:
     assert auth.user_id is not None
-    await answer(query)
     text, markup = render.active_list(await _active_page(clients, auth.user_id, callback_data.page))
     await ui.edit_or_send(query, text, markup)
 
@@ -84,7 +83,6 @@ async def open_card(
     gateway_settings: GatewaySettingsStore,
 ) -> None:
     request = await clients.requests.get(callback_data.number, viewer_user_id=auth.user_id)
-    await answer(query)
     await ui.edit_or_send(query, *render.card(request, callback_data.page))
 
 
@@ -125,7 +123,6 @@ async def start_work_action(
     if not await has_active_shift(auth, clients):
         await answer(query, ui.tr(ui_texts.ERR_NO_ACTIVE_SHIFT), alert=True)
         return
-    await answer(query)
     await work.begin(query, state, callback_data)
 
 
@@ -158,7 +155,6 @@ async def pool_page(
     query: CallbackQuery, callback_data: PoolCB, auth: AuthContext, clients: ServiceClients
 ) -> None:
     assert auth.user_id is not None
-    await answer(query)
     text, markup = render.pool_list(await _pool_page(clients, auth.user_id, callback_data.page))
     await ui.edit_or_send(query, text, markup)
 

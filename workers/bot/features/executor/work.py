@@ -24,7 +24,7 @@ from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR
 from workers.bot.core.gateway_settings import GatewaySettingsStore
-from workers.bot.core.replies import answer, new_draft_id, say
+from workers.bot.core.replies import new_draft_id, say
 from workers.bot.features.executor import texts
 from workers.bot.features.executor.keyboards import ActionCB, FinishCB, button, markup
 from workers.bot.features.executor.states import CompleteFlow, PurchaseFlow
@@ -90,8 +90,6 @@ async def _refused(
     if ui.is_transient(exc):
         raise exc
     text = ui.error_message(exc, support=await ui.support_contact(store))
-    if isinstance(event, CallbackQuery):
-        await answer(event)
     await _finish_with(event, state, text, auth, clients)
 
 
@@ -198,7 +196,6 @@ async def finish(
     except ServiceError as exc:
         await _refused(query, state, exc, auth, clients, gateway_settings)
         return
-    await answer(query)
     # The Finish button has done its job: take it off the message it was on.
     if isinstance(query.message, Message):
         with suppress(TelegramBadRequest):

@@ -11,7 +11,6 @@ from shared.logs import get_logger
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.onboarding import BTN_SELECT_APARTMENT
 from workers.bot.core.ui import (
-    answer_query,
     answer_stale,
     edit_or_send,
     link_status,
@@ -70,7 +69,6 @@ async def picker_step(
     if view is None:
         await answer_stale(query)
         return
-    await answer_query(query)
     await edit_or_send(query, view.text, view.markup)
 
 
@@ -82,7 +80,6 @@ async def _confirm_apartment(
     if names is None:
         await answer_stale(query)
         return
-    await answer_query(query)
     try:
         await clients.users.request_apartment(
             auth.user.id, at.apt, idempotency_key=f"apt:{auth.user.id}:{at.apt}"

@@ -25,7 +25,6 @@ from workers.bot.core.gate import PUBLIC, command
 from workers.bot.core.onboarding import missing_items, prompt_for
 from workers.bot.core.texts import ACCESS_BLOCKED
 from workers.bot.core.ui import (
-    answer_query,
     answer_stale,
     cancel_keyboard,
     edit_or_send,
@@ -137,7 +136,6 @@ async def who_chosen(
     if auth.user is None or auth.status != "pending" or callback_data.who not in ("r", "e"):
         await answer_stale(query)
         return
-    await answer_query(query)
     if not isinstance(query.message, Message):
         return
     if callback_data.who == "e":

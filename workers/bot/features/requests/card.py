@@ -26,7 +26,7 @@ from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.render_card import CardView, back_button, card_markup, card_text
 from workers.bot.features.requests.render_create import button, markup
-from workers.bot.features.requests.replies import answer, answer_stale
+from workers.bot.features.requests.replies import answer_stale
 from workers.bot.features.requests.states import ReplyClarification
 from workers.bot.features.requests.support import chat_of
 
@@ -72,7 +72,6 @@ async def actionable(
         and view.request.status in statuses
         and view.request.status_version == data.ver
     ):
-        await answer(query)
         return view
     await answer_stale(query)
     await show_card(query, view, data.number, Back.unpack(data.back))
@@ -83,7 +82,6 @@ async def actionable(
 async def on_view(
     query: CallbackQuery, callback_data: CardCb, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    await answer(query)
     view = await load_card(clients, auth, callback_data.number)
     await show_card(query, view, callback_data.number, Back.unpack(callback_data.back))
 

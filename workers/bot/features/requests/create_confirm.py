@@ -25,7 +25,7 @@ from workers.bot.features.requests.create_steps import FLAGS, checked_draft, sho
 from workers.bot.features.requests.drafts import Draft
 from workers.bot.features.requests.keyboards import CreateCb
 from workers.bot.features.requests.render_create import edit_markup, summary_text
-from workers.bot.features.requests.replies import answer, answer_stale
+from workers.bot.features.requests.replies import answer_stale
 from workers.bot.features.requests.states import CreateRequest
 from workers.bot.features.requests.support import chat_of
 
@@ -50,19 +50,16 @@ async def on_edit(query: CallbackQuery, callback_data: CreateCb, state: FSMConte
         return
     choice = callback_data.val
     if choice == "menu":
-        await answer(query)
         keyboard = edit_markup(draft.tag, can_change_address=len(draft.addresses) > 1)
         await ui.edit_or_send(query, ui.tr(texts.EDIT_PICK), keyboard)
         return
     if choice == "back":
-        await answer(query)
         await show_step(query, state, draft, CreateRequest.confirm)
         return
     step = _FIELD_STEPS.get(choice)
     if step is None or (step == CreateRequest.address and len(draft.addresses) <= 1):
         await answer_stale(query)
         return
-    await answer(query)
     draft.editing = True
     if step == CreateRequest.media:
         draft.media.reset()  # the files are chosen again from scratch
@@ -102,7 +99,6 @@ async def on_confirm(
     if not draft.complete or auth.user is None:
         await answer_stale(query)
         return
-    await answer(query)
     try:
         number = await _create(draft, auth, clients)
     except ServiceError as exc:
@@ -134,7 +130,6 @@ async def on_discard(
     draft = await checked_draft(query, state, callback_data)
     if draft is None:
         return
-    await answer(query)
     await state.clear()
     log.info("request_draft_discarded", draft=draft.id)
     await ui.edit_or_send(query, summary_text(draft))

@@ -36,7 +36,7 @@ from workers.bot.features.requests.render_create import (
     summary_text,
     urgency_markup,
 )
-from workers.bot.features.requests.replies import answer, answer_stale
+from workers.bot.features.requests.replies import answer_stale
 from workers.bot.features.requests.states import CreateRequest
 from workers.bot.features.requests.support import draft_or_lost, flow_lost
 
@@ -109,7 +109,6 @@ async def on_category(query: CallbackQuery, callback_data: CreateCb, state: FSMC
     if callback_data.val not in ui.MENU_CATEGORIES:
         await answer_stale(query)
         return
-    await answer(query)
     draft.category = callback_data.val
     if await _after_field(query, state, draft):
         return
@@ -132,7 +131,6 @@ async def on_address_page(query: CallbackQuery, callback_data: CreateCb, state: 
     if not callback_data.val.isdigit():
         await answer_stale(query)
         return
-    await answer(query)
     keyboard = address_markup(draft.tag, draft.addresses, int(callback_data.val))
     await ui.edit_or_send(query, ui.tr(texts.STEP_ADDRESS), keyboard)
 
@@ -146,7 +144,6 @@ async def on_address(query: CallbackQuery, callback_data: CreateCb, state: FSMCo
     if chosen is None:
         await answer_stale(query)
         return
-    await answer(query)
     draft.address = chosen
     if not await _after_field(query, state, draft):
         await show_step(query, state, draft, CreateRequest.description)
@@ -192,7 +189,6 @@ async def on_urgency(query: CallbackQuery, callback_data: CreateCb, state: FSMCo
     if callback_data.val not in URGENCIES:
         await answer_stale(query)
         return
-    await answer(query)
     draft.urgency = callback_data.val
     if not await _after_field(query, state, draft):
         await show_step(query, state, draft, CreateRequest.media)
@@ -227,7 +223,6 @@ async def on_media_done(query: CallbackQuery, callback_data: CreateCb, state: FS
     draft = await checked_draft(query, state, callback_data)
     if draft is None:
         return
-    await answer(query)
     draft.editing = False
     await show_step(query, state, draft, CreateRequest.confirm)
 

@@ -21,7 +21,7 @@ from workers.bot.features.requests.render_list import (
     list_markup,
     list_text,
 )
-from workers.bot.features.requests.replies import answer, answer_stale
+from workers.bot.features.requests.replies import answer_stale
 
 __all__ = ["list_view", "router"]
 
@@ -71,7 +71,6 @@ async def on_list(
     if auth.user is None or (callback_data.cat and callback_data.cat not in ui.LABELS["category"]):
         await answer_stale(query)
         return
-    await answer(query)
     if callback_data.pick:
         text, keyboard = category_picker(callback_data)
     else:

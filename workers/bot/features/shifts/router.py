@@ -88,7 +88,6 @@ async def my_shifts(message: Message, auth: AuthContext, clients: ServiceClients
 
 @router.callback_query(MyShiftsCB.filter(), flags=_EXEC)
 async def my_shifts_again(query: CallbackQuery, auth: AuthContext, clients: ServiceClients) -> None:
-    await answer(query)
     text, markup = await _my_shifts_view(auth, clients)
     await ui.edit_or_send(query, text, markup)
 
@@ -102,7 +101,6 @@ async def shift_card(
     gateway_settings: GatewaySettingsStore,
 ) -> None:
     shift = await auth.call(lambda token: clients.shifts.get(token, callback_data.shift_id))
-    await answer(query)
     own = shift.executor_user_id == auth.user_id
     await ui.edit_or_send(query, *render.shift_card(shift, _now(), own=own))
 
@@ -144,7 +142,6 @@ async def start_shift(
         opens = ui.fmt_datetime(render.opens_at(current))
         await answer(query, ui.tr(texts.START_OPENS_AT, opens=opens), alert=True)
         return
-    await answer(query)
     await ui.edit_or_send(query, *render.shift_card(shift, _now(), own=True))
     end = ui.fmt_datetime(shift.planned_end_time)
     started = ui.tr(texts.STARTED, shift_id=shift.id, end=end)
@@ -188,7 +185,6 @@ async def end_shift_ask(
     if shift.status != "active" or shift.executor_user_id != auth.user_id:
         await answer(query, ui.tr(ui_texts.ERR_SHIFT_STATE), alert=True)
         return
-    await answer(query)
     text, markup = await _end_summary(shift, auth, clients)
     await ui.edit_or_send(query, text, markup)
 
@@ -203,7 +199,6 @@ async def end_shift(
 ) -> None:
     shift_id = callback_data.shift_id
     shift = await auth.call(lambda token: clients.shifts.end(token, shift_id))
-    await answer(query)
     await ui.edit_or_send(query, *render.shift_card(shift, _now(), own=True))
     ended = ui.tr(texts.ENDED, shift_id=shift.id)
     await say(query, ended, reply_markup=await ui.main_menu(auth, clients))
@@ -211,5 +206,4 @@ async def end_shift(
 
 @router.callback_query(KeepCB.filter(), flags=_EXEC)
 async def keep_shift(query: CallbackQuery) -> None:
-    await answer(query)
     await ui.edit_or_send(query, ui.tr(texts.END_KEPT))

@@ -111,5 +111,4 @@ async def another_week(
     if day is None:
         await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
         return
-    await answer(query)
     await ui.edit_or_send(query, *await _week(auth, clients, monday_of(day)))

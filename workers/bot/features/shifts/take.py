@@ -73,7 +73,6 @@ async def take_shift(message: Message, auth: AuthContext, clients: ServiceClient
 async def available_page(
     query: CallbackQuery, callback_data: AvailableCB, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    await answer(query)
     await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
 
 
@@ -90,7 +89,6 @@ async def pick(
         await answer(query, ui.tr(ui_texts.ERR_SHIFT_TAKEN), alert=True)
         await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
         return
-    await answer(query)
     await ui.edit_or_send(query, *render.take_confirm(shift, callback_data.page, _now()))
 
 
@@ -117,7 +115,6 @@ async def take(
         await answer(query, ui.tr(text), alert=True)
         await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
         return
-    await answer(query)
     taken = ui.tr(
         texts.TAKEN,
         shift_id=shift.id,

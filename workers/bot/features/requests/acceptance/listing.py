@@ -11,7 +11,6 @@ from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.features.requests.acceptance.keyboards import AcceptListCb
 from workers.bot.features.requests.acceptance.render import PAGE_SIZE, list_markup, list_text
-from workers.bot.features.requests.replies import answer
 
 __all__ = ["FLAGS", "acceptance_view", "router"]
 
@@ -47,6 +46,5 @@ async def on_acceptance(message: Message, auth: AuthContext, clients: ServiceCli
 async def on_page(
     query: CallbackQuery, callback_data: AcceptListCb, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    await answer(query)
     text, keyboard = await acceptance_view(auth, clients, callback_data.page)
     await ui.edit_or_send(query, text, keyboard)

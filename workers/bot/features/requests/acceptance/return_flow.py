@@ -46,7 +46,7 @@ from workers.bot.features.requests.card_data import load_card
 from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.media import collect_media, media_expected
-from workers.bot.features.requests.replies import answer, answer_stale
+from workers.bot.features.requests.replies import answer_stale
 from workers.bot.features.requests.support import chat_of, draft_or_lost
 
 __all__ = ["router"]
@@ -143,7 +143,6 @@ async def on_media_done(query: CallbackQuery, callback_data: ReturnCb, state: FS
     draft = await _current(query, state, callback_data)
     if draft is None:
         return
-    await answer(query)
     await state.set_state(ReturnFlow.confirm)
     await ui.edit_or_send(query, summary_text(draft), summary_markup(draft.tag))
 
@@ -175,7 +174,6 @@ async def on_send(
     draft = await _current(query, state, callback_data)
     if draft is None or draft.reason is None or auth.user is None:
         return
-    await answer(query)
     try:
         await clients.requests.return_request(
             draft.number,
@@ -218,7 +216,6 @@ async def on_discard(
     draft = await _current(query, state, callback_data)
     if draft is None:
         return
-    await answer(query)
     await state.clear()
     await ui.edit_or_send(query, summary_text(draft))
     menu = await ui.main_menu(auth, clients)
