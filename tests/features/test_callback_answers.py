@@ -30,8 +30,10 @@ from devkit.fakes.state import FakeWorld
 from devkit.fakes.telegram.updates import callback_query_body
 from tests.features.common.support import gateway_settings
 from tests.replay_plugin import Replay, runtime_with_routers
+from workers.bot.core.broadcast.message import BroadcastStopCB
 from workers.bot.core.ui import NoopCB
 from workers.bot.features.admin import keyboards as admin_kb
+from workers.bot.features.broadcast import router as broadcast
 from workers.bot.features.common import keyboards as common_kb
 from workers.bot.features.executor import keyboards as executor_kb
 from workers.bot.features.executor.states import CompleteFlow
@@ -231,6 +233,10 @@ ROUTES: list[Route] = [
     Route(MANAGER, lambda w: admin_kb.AnalyticsCB(days=30)),
     Route(ADMIN, lambda w: admin_kb.SettingsCB(act="luz")),
     Route(ADMIN, lambda w: admin_kb.SettingsCB(act="sup")),
+    # broadcasts (no draft in these chats: the "draft lost" alert, or nothing to stop)
+    Route(MANAGER, lambda w: broadcast.BroadcastAudienceCB(kind="yards")),
+    Route(MANAGER, lambda w: broadcast.BroadcastConfirmCB(act="go")),
+    Route(MANAGER, lambda w: BroadcastStopCB(id=1)),
 ]
 
 
