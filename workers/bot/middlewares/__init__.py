@@ -7,6 +7,8 @@ with ``event_from_user``/``event_chat`` resolved. Their Redis reads (and the FSM
 ``data["prefetched"]``, read in one round trip before dispatch
 (:mod:`workers.bot.runtime.prefetch`); each interprets its own, or reads it itself when that is
 absent.
+:class:`StepExitMiddleware` is an outer middleware of the message observer: a command or a
+main-menu button typed in a flow's step takes the chat out of the step before the filters run.
 Access control is an inner middleware of the message and callback-query observers (it needs
 the chosen handler's flags); :class:`HandlerNameMiddleware` is an inner middleware of every
 observer, to name the handler in logs and metrics.
@@ -23,6 +25,7 @@ from workers.bot.middlewares.callback_answer import CallbackAnswerMiddleware
 from workers.bot.middlewares.i18n import I18nMiddleware
 from workers.bot.middlewares.logging import HandlerNameMiddleware, LoggingMiddleware
 from workers.bot.middlewares.ratelimit import RateLimitMiddleware
+from workers.bot.middlewares.step_exit import StepExitMiddleware
 
 __all__ = [
     "AccessMiddleware",
@@ -32,6 +35,7 @@ __all__ = [
     "I18nMiddleware",
     "LoggingMiddleware",
     "RateLimitMiddleware",
+    "StepExitMiddleware",
     "install",
 ]
 
@@ -60,5 +64,7 @@ def install(
     for event, observer in dp.observers.items():
         if event not in _SKIP_INNER:
             observer.middleware(names)
+    # Before any filter: a command or a menu button typed in a step leaves the step first.
+    dp.message.outer_middleware(StepExitMiddleware())
     dp.message.middleware(access)
     dp.callback_query.middleware(access)

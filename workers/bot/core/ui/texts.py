@@ -41,6 +41,14 @@ LINK_REJECTED: Final = N_("отклонена")
 LINK_STATUS: Final = {"pending": LINK_PENDING, "approved": LINK_APPROVED, "rejected": LINK_REJECTED}
 PROFILE_SPECIALIZATIONS: Final = N_("Специализации: {specializations}")
 
+# A form put aside by a command typed in one of its steps (workers.bot.core.parked).
+PARKED_OFFER: Final = N_("Начатое заполнение сохранено. Продолжить с того же шага?")
+BTN_PARKED_CONTINUE: Final = N_("Продолжить")
+BTN_PARKED_DISCARD: Final = N_("Удалить черновик")
+PARKED_RESUMED: Final = N_("Продолжаем с того же шага. Отправьте ответ на последний вопрос.")
+PARKED_DISCARDED: Final = N_("Черновик удалён.")
+PARKED_BACK: Final = N_("Продолжаем с того же шага.")
+
 # Pager and stale buttons.
 PAGE_OF: Final = N_("{page} из {pages}")
 OUTDATED: Final = N_("Эта кнопка устарела.")

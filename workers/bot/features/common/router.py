@@ -20,17 +20,22 @@ from workers.bot.core.catalog import CommandCatalog
 from workers.bot.core.gate import PUBLIC, command
 from workers.bot.core.gateway_settings import GatewaySettings, GatewaySettingsStore
 from workers.bot.core.onboarding import onboarding_reply
+from workers.bot.core.parked import ParkedCB, parked, resumer_for, unpark
 from workers.bot.core.texts import ACCESS_BLOCKED, AWAITING_APPROVAL
 from workers.bot.core.ui import (
     MenuButton,
     NoopCB,
     answer_query,
+    answer_stale,
+    cancel_keyboard,
+    edit_or_send,
     escape,
     main_menu,
     menu_button,
     support_contact,
     tr,
 )
+from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.common import account, language, render, texts
 from workers.bot.features.common.maintenance import MaintenanceOn, alert_text, maintenance_text
 
@@ -116,8 +121,10 @@ async def menu(
     clients: ServiceClients,
     locale: str,
 ) -> None:
-    # The menu starts over: a flow left half-way would otherwise keep taking the text.
-    await state.clear()
+    # The menu starts over: a flow left half-way would otherwise keep taking the text. (A form
+    # left by typing /menu in one of its steps is parked, not in a step, and stays parked.)
+    if await state.get_state() is not None:
+        await state.clear()
     if auth.status == "approved":
         markup = await main_menu(auth, clients, locale)
         await message.answer(render.menu_caption(auth, locale), reply_markup=markup)
@@ -152,3 +159,30 @@ async def help_command(
 @router.callback_query(NoopCB.filter(), flags=PUBLIC)
 async def noop(query: CallbackQuery) -> None:
     """Answered by the callback-answer middleware; nothing else to do."""
+
+
+# -- a form put aside by a command typed in one of its steps ----------------------------------
+
+
+@router.callback_query(ParkedCB.filter())
+async def parked_form(
+    query: CallbackQuery, callback_data: ParkedCB, state: FSMContext, locale: str
+) -> None:
+    """Continue: back into the step, shown again; Delete draft: the form is dropped."""
+    if await parked(state) is None:
+        # Another flow runs now, or the form is gone (expired, finished, deleted).
+        await answer_stale(query, locale)
+        return
+    if callback_data.act == "no":
+        await state.clear()
+        await edit_or_send(query, tr(ui_texts.PARKED_DISCARDED, locale))
+        return
+    step = await unpark(state)
+    assert step is not None
+    await edit_or_send(query, tr(ui_texts.PARKED_BACK, locale))
+    resumer = resumer_for(step)
+    shown = resumer is not None and await resumer(query, state, step)
+    if not shown and isinstance(query.message, Message):
+        await query.message.answer(
+            tr(ui_texts.PARKED_RESUMED, locale), reply_markup=cancel_keyboard(locale)
+        )

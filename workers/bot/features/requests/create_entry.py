@@ -17,18 +17,20 @@ from typing import Final
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup, Update
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, KeyboardButton, Message, ReplyKeyboardMarkup, Update
 
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
 from shared.logs import get_logger
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.parked import parked, register_resumer, unpark
 from workers.bot.core.phone import normalize_contact_phone, normalize_typed_phone
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.create_steps import FLAGS, show_step
-from workers.bot.features.requests.drafts import new_draft
+from workers.bot.features.requests.drafts import draft_of, load_draft, new_draft
 from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.fixes import address_fix
 from workers.bot.features.requests.states import CreateRequest
@@ -53,6 +55,8 @@ async def begin(
     user = auth.user
     if user is None or message.from_user is None:
         return
+    if await _continue_parked(message, state):
+        return
     if not user.phone:
         await state.set_state(CreateRequest.phone)
         await state.set_data({})
@@ -64,7 +68,8 @@ async def begin(
         return
     found = await clients.users.addresses(user.id)
     if not found.request_addresses:
-        await state.clear()
+        # Idle again, but a form put aside (parked in the data) stays.
+        await state.set_state(None)
         pending = any(link.status == "pending" for link in found.items)
         text, keyboard = address_fix(pending)
         await message.answer(text, reply_markup=keyboard)
@@ -76,6 +81,49 @@ async def begin(
     await message.answer(started, reply_markup=ui.cancel_keyboard())
     await show_step(message, state, draft, CreateRequest.category)
     log.info("request_draft_started", draft=draft.id, addresses=len(draft.addresses))
+
+
+def _step(name: str) -> State | None:
+    """The create-request step called ``name`` (``"CreateRequest:description"``)."""
+    group, _, step = name.partition(":")
+    found = getattr(CreateRequest, step, None) if group == CreateRequest.__name__ else None
+    return found if isinstance(found, State) else None
+
+
+async def _show_restored(event: CallbackQuery | Message, state: FSMContext, name: str) -> bool:
+    """Show a restored step of the form again (the phone step has no draft: start over)."""
+    step = _step(name)
+    draft = await load_draft(state)
+    if step is None or draft is None:
+        return False
+    target = event.message if isinstance(event, CallbackQuery) else event
+    if not isinstance(target, Message):
+        return False
+    await show_step(target, state, draft, step)
+    return True
+
+
+async def _continue_parked(message: Message, state: FSMContext) -> bool:
+    """/create_request with a request form put aside goes back to it, not to a blank one."""
+    form = await parked(state)
+    if form is None or _step(str(form["state"])) is None:
+        return False
+    data = form.get("data")
+    if not isinstance(data, dict) or draft_of(data) is None:
+        return False
+    name = await unpark(state)
+    assert name is not None
+    if await _show_restored(message, state, name):
+        log.info("request_draft_continued", step=name)
+        return True
+    return False
+
+
+async def _resume(query: CallbackQuery, state: FSMContext, name: str) -> bool:
+    return await _show_restored(query, state, name)
+
+
+register_resumer(CreateRequest.__name__, _resume)
 
 
 @router.message(Command("create_request"), flags=FLAGS)

@@ -17,7 +17,7 @@ from aiogram.fsm.context import FSMContext
 from shared.clients.models.users import AddressRef
 from workers.bot.features.requests.media import MediaBox
 
-__all__ = ["DATA_KEY", "Draft", "load_draft", "new_draft", "save_draft"]
+__all__ = ["DATA_KEY", "Draft", "draft_of", "load_draft", "new_draft", "save_draft"]
 
 DATA_KEY = "create"
 
@@ -49,7 +49,12 @@ def new_draft(telegram_id: int, update_id: int, addresses: list[AddressRef]) -> 
 
 async def load_draft(state: FSMContext) -> Draft | None:
     """The draft in the FSM data, or ``None`` when there is none (or it does not parse)."""
-    raw: Any = (await state.get_data()).get(DATA_KEY)
+    return draft_of(await state.get_data())
+
+
+def draft_of(data: dict[str, Any]) -> Draft | None:
+    """The draft in FSM data ``data`` (the current one, or a parked form's)."""
+    raw: Any = data.get(DATA_KEY)
     if raw is None:
         return None
     try:
