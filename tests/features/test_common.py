@@ -200,6 +200,15 @@ async def test_maintenance_gate(replay: Replay, redis: Redis) -> None:
 
     admin = replay.user(ADMIN.telegram_id, "Dilshod")
     assert "/settings" in (await replay.command(admin, "help")).text
+    # Managers keep working too.
+    manager = replay.user(MANAGER.telegram_id, "Nodira")
+    assert "/users" in (await replay.command(manager, "help")).text
+    # The support contact, when set, follows the maintenance text (escaped like it).
+    await store.set("support_contact", "@support <24/7>", actor_user_id=ADMIN.id)
+    turn = await replay.command(neighbour, "menu")
+    assert turn.texts == ["Работы &lt;до 18:00&gt;\nПоддержка: @support &lt;24/7&gt;"]
+    turn = await replay.command(resident, "help")
+    assert turn.texts[0].endswith("Yordam: @support &lt;24/7&gt;")
 
     await store.set("maintenance_mode", False, actor_user_id=ADMIN.id)
     assert (await replay.command(neighbour, "help")).text.startswith("<b>Команды</b>")

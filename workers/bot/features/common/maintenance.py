@@ -3,7 +3,9 @@
 Registered first in the first router, so it answers before any feature: a private message gets
 the maintenance text, a callback query an alert with it (its one answer); no service is called.
 Group messages are left alone (the bot must not answer every line of a group).
-Approved admins pass, so they can turn the mode off in /settings. The handlers carry the
+Approved managers and admins pass: admins turn the mode off in /settings, and the people who
+run the service keep working while residents and executors wait. The admin's support contact
+follows the message, so a user with something urgent knows whom to call. The handlers carry the
 ``command`` flag ``maintenance`` (not a catalogue command), so access control does not refuse
 them first with a role or status text.
 """
@@ -19,10 +21,13 @@ from aiogram.utils.i18n import I18n
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import GatewaySettings, GatewaySettingsStore
 from workers.bot.core.ui import truncate
+from workers.bot.features.common.texts import HELP_SUPPORT
 
 __all__ = ["ALERT_LIMIT", "MaintenanceOn", "maintenance_text"]
 
 ALERT_LIMIT = 200  # answerCallbackQuery's text limit
+STAFF = frozenset({"manager", "admin"})
+SUPPORT_MAX = 100
 
 
 class MaintenanceOn(Filter):
@@ -39,14 +44,19 @@ class MaintenanceOn(Filter):
         current = await gateway_settings.get()
         if not current.maintenance_mode:
             return False
-        if auth is not None and auth.status == "approved" and "admin" in auth.roles:
+        if auth is not None and auth.status == "approved" and STAFF & set(auth.roles):
             return False
         return {"maintenance": current}
 
 
 def maintenance_text(current: GatewaySettings, locale: str, i18n: I18n) -> str:
-    """The plain text to show (the admin's own text, else the built-in one)."""
-    return current.maintenance_text(locale, lambda text: i18n.gettext(text, locale=locale))
+    """The plain text to show (the admin's own text, else the built-in one), and the support
+    contact when the admin set one."""
+    text = current.maintenance_text(locale, lambda msgid: i18n.gettext(msgid, locale=locale))
+    if current.support_contact:
+        support = truncate(current.support_contact, SUPPORT_MAX)
+        text += "\n" + i18n.gettext(HELP_SUPPORT, locale=locale).format(support=support)
+    return text
 
 
 def alert_text(text: str) -> str:
