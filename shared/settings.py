@@ -470,9 +470,9 @@ class WorkerSection(_Section):
     # block_exit seconds, the process exits for its supervisor to restart it (0 = never).
     block_limit: float = Field(default=2.0, ge=0)
     block_exit: float = Field(default=60.0, ge=0)
-    # A button press is answered within about 1 s (domain.md §4): a handler that has not answered
-    # its callback query this long after the worker took the update gets an empty answer then,
-    # and a later alert of its goes to the chat as a message. 0 answers every query at once.
+    # A button press is answered within about 1 s (docs/behaviour.md §4): a handler that has not
+    # answered its callback query this long after the worker took the update gets an empty
+    # answer then, and a later alert of its goes to the chat as a message. 0: at once.
     callback_answer_seconds: float = Field(default=0.5, ge=0, le=0.9)
 
 

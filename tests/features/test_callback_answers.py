@@ -1,5 +1,5 @@
 """Every callback query is answered first, within 1 s of the press, even when every service takes
-2 s to answer (domain.md §4), for every callback route of every feature, in RU and UZ.
+2 s to answer (docs/behaviour.md §4), for every callback route of every feature, in RU and UZ.
 
 Each route gets a user of its own (a copy of a seeded person with the role it needs, in its own
 chat, so no press waits behind another in its chat's queue) in the FSM state the route expects,

@@ -149,7 +149,7 @@ async def test_commands_and_menu_buttons_leave_every_step(replay: Replay, redis:
             stored.append((state, typed))
         now = await storage.get_state(key)
         kept = data.get(PARKED, {}).get("data") == FORM or (now == state and data == FORM)
-        # /start always starts over (domain.md §2); a command that starts a flow of its own
+        # /start always starts over (docs/behaviour.md §2); a command that starts a flow of its own
         # replaces the form; every other one keeps it.
         if now is None and not kept and typed != "/start":
             lost.append((state, typed))

@@ -1,4 +1,4 @@
-"""Every callback query is answered, first, within about 1 s of the press (domain.md §4).
+"""Every callback query is answered first, within about 1 s of the press (docs/behaviour.md §4).
 
 An outer middleware of the ``update`` observer, right after logging, so its deadline covers all
 the slow work that may follow: the profile read of the auth middleware, the catalogue, the
