@@ -30,6 +30,7 @@ from shared.settings import WorkerSection
 from tests.features.common.support import gateway_settings
 from tests.replay_plugin import Replay, runtime_with_routers
 from workers.bot.core.broadcast.message import BroadcastStopCB
+from workers.bot.core.parked import ParkedCB
 from workers.bot.core.ui import NoopCB
 from workers.bot.features.admin import keyboards as admin_kb
 from workers.bot.features.broadcast import router as broadcast
@@ -86,6 +87,7 @@ ROUTES: list[Route] = [
     Route(RESIDENT, lambda w: common_kb.LangCB(code="uz")),
     Route(RESIDENT, lambda w: common_kb.RoleCB(role="applicant")),
     Route(RESIDENT, lambda w: "zz:not-a-button"),  # the stale-button fallback
+    Route(RESIDENT, lambda w: ParkedCB(act="go")),  # no form put aside: "outdated"
     # onboarding
     Route(NEWCOMER, lambda w: onboarding_kb.WhoCB(who="res")),
     Route(NEWCOMER, lambda w: onboarding_kb.ApCB(a="y")),

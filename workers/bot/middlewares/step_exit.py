@@ -9,7 +9,9 @@ then reaches the command's handler exactly as if the user had been idle, and no 
 store it as input.
 
 - /cancel and the Cancel button are left to their own handlers (they clear the step and the draft
-  and say so); /start clears the state itself, as do the other commands that start a flow.
+  and say so); /help and /language (and their buttons) answer beside the step, which goes on;
+  /start clears the state itself, as do the other commands that start a flow. All of these are
+  handled by the first router, before any step's handler, so none is taken as input either.
 - The form is not lost: its state and data are parked in the FSM data
   (:mod:`workers.bot.core.parked`) while the command runs; when the command leaves the chat idle
   with the form still parked, the user is offered it back (**Continue** / **Delete draft**).
@@ -40,14 +42,20 @@ def _command_name(text: str) -> str:
     return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
 
 
+# Handled by the first router before any step's handler, and the step goes on after them: Cancel
+# ends it itself, /help and /language answer beside it (the form continues in the new language).
+_BESIDE_COMMANDS = frozenset({"", "cancel", "help", "language"})
+_BESIDE_BUTTONS = frozenset({ui.MenuButton.CANCEL, ui.MenuButton.HELP, ui.MenuButton.LANGUAGE})
+
+
 def leaves_step(text: str | None) -> bool:
-    """Whether ``text`` typed in a step means "leave the step and run this" (not Cancel)."""
+    """Whether ``text`` typed in a step means "leave the step and run this"."""
     if not text:
         return False
     if text.startswith("/"):
-        return _command_name(text) not in ("", "cancel")
+        return _command_name(text) not in _BESIDE_COMMANDS
     button = ui.match_button(text)
-    return button is not None and button is not ui.MenuButton.CANCEL
+    return button is not None and button not in _BESIDE_BUTTONS
 
 
 class StepExitMiddleware(BaseMiddleware):
