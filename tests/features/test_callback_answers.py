@@ -30,6 +30,7 @@ from shared.settings import WorkerSection
 from tests.features.common.support import gateway_settings
 from tests.replay_plugin import Replay, runtime_with_routers
 from workers.bot.core.broadcast.message import BroadcastStopCB
+from workers.bot.core.comments import CommentsCB, CommentWriteCB
 from workers.bot.core.parked import ParkedCB
 from workers.bot.core.ui import NoopCB
 from workers.bot.features.admin import keyboards as admin_kb
@@ -37,6 +38,7 @@ from workers.bot.features.broadcast import router as broadcast
 from workers.bot.features.common import keyboards as common_kb
 from workers.bot.features.executor import keyboards as executor_kb
 from workers.bot.features.executor.states import CompleteFlow
+from workers.bot.features.notifications.router import NotifyCB
 from workers.bot.features.onboarding import keyboards as onboarding_kb
 from workers.bot.features.requests import keyboards as requests_kb
 from workers.bot.features.requests.acceptance import keyboards as acceptance_kb
@@ -89,7 +91,7 @@ ROUTES: list[Route] = [
     Route(RESIDENT, lambda w: "zz:not-a-button"),  # the stale-button fallback
     Route(RESIDENT, lambda w: ParkedCB(act="go")),  # no form put aside: "outdated"
     # onboarding
-    Route(NEWCOMER, lambda w: onboarding_kb.WhoCB(who="res")),
+    Route(NEWCOMER, lambda w: onboarding_kb.WhoCB(who="r")),
     Route(NEWCOMER, lambda w: onboarding_kb.ApCB(a="y")),
     # requests: list, card, create
     Route(RESIDENT, lambda w: requests_kb.ListCb(group="act")),
@@ -238,6 +240,10 @@ ROUTES: list[Route] = [
     Route(MANAGER, lambda w: admin_kb.AnalyticsCB(days=30)),
     Route(ADMIN, lambda w: admin_kb.SettingsCB(act="luz")),
     Route(ADMIN, lambda w: admin_kb.SettingsCB(act="sup")),
+    # comments and notification settings
+    Route(RESIDENT, lambda w: CommentsCB(number=_new(w))),
+    Route(RESIDENT, lambda w: CommentWriteCB(number=_new(w))),
+    Route(RESIDENT, lambda w: NotifyCB(act="m")),
     # broadcasts (no draft in these chats: the "draft lost" alert, or nothing to stop)
     Route(MANAGER, lambda w: broadcast.BroadcastAudienceCB(kind="yards")),
     Route(MANAGER, lambda w: broadcast.BroadcastConfirmCB(act="go")),

@@ -44,6 +44,7 @@ FLOW_OWNERS: dict[str, SeedUser] = {
     "StatusLookup": RESIDENT,
     "ReturnFlow": RESIDENT,
     "ReplyClarification": RESIDENT,
+    "CommentFlow": RESIDENT,
     "CompleteFlow": PLUMBER,
     "PurchaseFlow": PLUMBER,
     "ManagerComment": MANAGER,

@@ -164,7 +164,7 @@ async def noop(query: CallbackQuery) -> None:
 # -- a form put aside by a command typed in one of its steps ----------------------------------
 
 
-@router.callback_query(ParkedCB.filter())
+@router.callback_query(ParkedCB.filter(), flags=PUBLIC)
 async def parked_form(
     query: CallbackQuery, callback_data: ParkedCB, state: FSMContext, locale: str
 ) -> None:
