@@ -180,11 +180,6 @@ async def test_misbehaving_mid_flow_start_and_language_switch(replay: Replay) ->
     assert_each_query_answered_once(replay)
 
 
-@pytest.mark.xfail(
-    reason="after the rebase onto the latest pipeline changes no apology reaches the chat on the "
-    "last attempt; under investigation",
-    strict=False,
-)
 @pytest.mark.replay(env={"PIPELINE_MAX_ATTEMPTS": "2"})
 async def test_a_failing_write_apologises_and_the_draft_survives(replay: Replay) -> None:
     world = replay.services

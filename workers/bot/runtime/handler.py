@@ -202,7 +202,9 @@ class UpdateProcessor:
         if text == UNAVAILABLE and (support := await self._support_contact()):
             message = self.runtime.i18n.gettext(UNAVAILABLE_SUPPORT, locale=ctx.locale)
             message = message.format(support=html.escape(support[:SUPPORT_MAX]))
-        if update.callback_query is not None:
+        # On a retry the first attempt answered the press already (and a second answer is
+        # dropped as a duplicate without an error): the apology goes to the chat.
+        if update.callback_query is not None and ctx.attempt == 1:
             try:
                 await self._bot.answer_callback_query(
                     update.callback_query.id, text=message, show_alert=True

@@ -29,7 +29,7 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import Response, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Message
 
@@ -52,13 +52,14 @@ def is_query_too_old(exc: TelegramBadRequest) -> bool:
 class QueryAnswer:
     """The answer of one callback query; see the module docstring."""
 
-    __slots__ = ("_bot", "_chat_id", "_sending", "answered", "query_id")
+    __slots__ = ("_bot", "_chat_id", "_own_call", "_sending", "answered", "query_id")
 
     def __init__(self, bot: Bot, query_id: str, chat_id: int | None) -> None:
         self._bot = bot
         self.query_id = query_id
         self._chat_id = chat_id
         self.answered = False
+        self._own_call = False  # our answer is on its way (not a handler's direct call)
         self._sending: asyncio.Task[bool] | None = None
 
     @classmethod
@@ -74,6 +75,7 @@ class QueryAnswer:
             return False
         # Set before the first await: a concurrent caller (the deadline) sees it at once.
         self.answered = True
+        self._own_call = True
         try:
             await self._bot.answer_callback_query(self.query_id, text=text, show_alert=show_alert)
         except TelegramBadRequest as exc:
@@ -85,6 +87,19 @@ class QueryAnswer:
         except BaseException:
             self.answered = False  # not delivered: the next caller may try again
             raise
+        finally:
+            self._own_call = False
+        return True
+
+    async def direct(self, method: AnswerCallbackQuery) -> bool:
+        """A handler answering the query itself (``query.answer(...)``): ``True`` when that call
+        should go out; after another answer it is dropped (its alert goes to the chat)."""
+        if self._own_call or method.callback_query_id != self.query_id:
+            return True
+        if self.answered:
+            await self._late(method.text, bool(method.show_alert))
+            return False
+        self.answered = True
         return True
 
     def send_soon(self) -> None:
@@ -154,6 +169,12 @@ class AnswerFirst(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         current = _current.get()
+        if (
+            current is not None
+            and isinstance(method, AnswerCallbackQuery)
+            and not await current.direct(method)
+        ):
+            return Response[TelegramType](ok=True, result=True)
         if (
             current is not None
             and not current.answered
