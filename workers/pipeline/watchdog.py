@@ -177,6 +177,11 @@ class LoopWatchdog:
             update_id=culprit[1] if culprit else None,
             chats=len(held),
         )
+        if culprit is None:
+            # Blocked outside any update (start-up, a collector pause, a cron job): nothing to
+            # dead-letter, and handing the chats over would let their handlers, which resume
+            # with the loop, run beside the new holders. The leases cover a long stall.
+            return
         for ck, lease in held.items():
             blocked = culprit[1] if culprit is not None and culprit[0] == ck else None
             try:
