@@ -75,10 +75,6 @@ async def _worker(env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
-@pytest.mark.xfail(
-    reason="known regression: worker start-up stall makes the hand-back slower than the bound",
-    strict=False,
-)
 async def test_sigterm_mid_batch_hands_the_chat_back_at_once(redis: Redis, prefix: str) -> None:
     env = {
         "REDIS_KEY_PREFIX": prefix,

@@ -12,11 +12,6 @@ import pytest
 from tests.pipeline.chaos import ChaosConfig, run_chaos
 
 
-@pytest.mark.xfail(
-    reason="known regression: a worker's event loop stalls ~2 s (CPU) after start, past the 3 s "
-    "lease with a running handler, so a chat can overlap; tracked in the closing note",
-    strict=False,
-)
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 async def test_chaos(redis_url: str) -> None:

@@ -82,6 +82,9 @@ async def broadcast_send(ctx: dict[str, Any], broadcast_id: int, run_id: str) ->
     if int(ctx.get("job_try") or 1) > 1:
         # arq re-running a job whose worker died: the broadcast check has replaced that sender.
         return
+    if ctx.get(RUNTIME_CTX_KEY) is None:
+        log.warning("broadcast_sender_skipped", reason="no bot runtime in this worker")
+        return
     from workers.bot.runtime.broadcast import run_sender
 
     successor = await run_sender(
@@ -97,6 +100,10 @@ async def broadcast_send(ctx: dict[str, Any], broadcast_id: int, run_id: str) ->
 
 async def broadcast_check(ctx: dict[str, Any]) -> None:
     """Cron, every second: keep BROADCAST_RUNNERS live senders on each unfinished broadcast."""
+    if ctx.get(RUNTIME_CTX_KEY) is None:
+        # Checked before the import: loading aiogram takes the loop ~2 s of CPU, which a worker
+        # without the bot (a bench or test handler) must not spend inside a running pipeline.
+        return
     from workers.bot.runtime.broadcast import senders_to_start
 
     for broadcast_id, run_id in await senders_to_start(ctx):
@@ -115,6 +122,8 @@ class BotJobs:
     functions: Sequence[tuple[str, Job, int]] = field(default=())
 
     async def close(self, ctx: dict[str, Any]) -> None:
+        if ctx.get(RUNTIME_CTX_KEY) is None:
+            return
         from workers.bot.runtime.broadcast import close_sender_env
 
         await close_sender_env(ctx)
