@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
+import pytest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
@@ -37,6 +38,7 @@ from workers.bot.core import ui
 from workers.bot.core.parked import PARKED
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.core.ui.menu import BUTTON_TEXTS
+from workers.bot.features.requests import texts as req_texts
 from workers.bot.runtime.routers import feature_routers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,3 +257,37 @@ async def test_a_clarifying_question_is_not_sent_as_a_menu_text_in_uzbek(
     await replay.text(user, "Qaysi radiator?")
     assert world.requests[purchase].status == "purchase"
     assert [c for c in world.controls["request"].calls[before:] if c.method != "GET"] == []
+
+
+@pytest.mark.parametrize("language", ["ru", "uz"])
+async def test_request_status_asked_for_a_number_mid_form_keeps_the_form(
+    replay: Replay, language: str
+) -> None:
+    """/request_status alone, typed at the description step, asks for the number; the form
+    stays parked through that step and is offered back once the card is shown."""
+    world = replay.services
+    who, category, address = {
+        "ru": (NEIGHBOUR, "Сантехника", APARTMENT_RU),
+        "uz": (RESIDENT, "Santexnika", "Olmazor-1 (butun hovli)"),
+    }[language]
+    world.users[who.id].language_code = language
+    user = replay.user(who.telegram_id, "Resident", language_code=language)
+    await replay.command(user, "create_request")
+    await replay.press(user, category)
+    turn = await replay.press(user, address)
+    description_step = tx(req_texts.STEP_DESCRIPTION, language).split(".")[0]
+    assert turn.text.startswith(description_step)
+
+    turn = await replay.command(user, "request_status")
+    assert turn.texts == [tx(req_texts.ASK_NUMBER, language, example="250114-007")]
+    turn = await replay.text(user, "12345")  # a bad number: asked again, the form still kept
+    assert turn.texts == [tx(req_texts.BAD_NUMBER, language, example="250114-007")]
+    number = world.seed_requests["new"]
+    turn = await replay.text(user, number)
+    assert turn.texts[-1] == tx(ui_texts.PARKED_OFFER, language)
+    assert [c for c in world.controls["request"].calls if c.method == "POST"] == []
+
+    turn = await replay.press(user, tx(ui_texts.BTN_PARKED_CONTINUE, language))
+    assert any(t.startswith(description_step) for t in turn.texts)
+    turn = await replay.text(user, "Течёт кран на кухне, нужен мастер")
+    assert turn.text == tx(req_texts.STEP_URGENCY, language)  # category and address kept

@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from workers.bot.core.ui import texts
@@ -26,11 +27,13 @@ __all__ = [
     "PARKED",
     "ParkedCB",
     "Resumer",
+    "leave_beside",
     "offer_markup",
     "park",
     "parked",
     "register_resumer",
     "resumer_for",
+    "step_beside",
     "unpark",
 ]
 
@@ -46,11 +49,36 @@ class ParkedCB(CallbackData, prefix="pk"):
 
 
 async def park(state: FSMContext, step: str) -> None:
-    """Leave ``step``; its data (if any) is kept for :func:`unpark`."""
+    """Leave ``step``; its data (if any) is kept for :func:`unpark`.
+
+    A step with no data of its own that was entered beside a parked form (the number step of
+    /request_status typed mid-form) leaves that form parked: the form is what the user would
+    lose, the bare step has nothing to keep."""
     data = await state.get_data()
-    data.pop(PARKED, None)
+    older = data.pop(PARKED, None)
     await state.set_state(None)
-    await state.set_data({PARKED: {"state": step, "data": data}} if data else {})
+    if data:
+        await state.set_data({PARKED: {"state": step, "data": data}})
+    else:
+        await state.set_data({PARKED: older} if isinstance(older, dict) else {})
+
+
+async def step_beside(state: FSMContext, step: State) -> None:
+    """Enter ``step`` (one without data of its own) keeping a parked form parked."""
+    kept = await parked(state)
+    await state.set_state(step)
+    await state.set_data({PARKED: kept} if kept is not None else {})
+
+
+async def leave_beside(state: FSMContext) -> bool:
+    """Leave a step entered with :func:`step_beside`; whether a parked form waits (offer it)."""
+    kept = (await state.get_data()).get(PARKED)
+    await state.set_state(None)
+    if isinstance(kept, dict) and isinstance(kept.get("state"), str):
+        await state.set_data({PARKED: kept})
+        return True
+    await state.set_data({})
+    return False
 
 
 async def parked(state: FSMContext) -> dict[str, Any] | None:

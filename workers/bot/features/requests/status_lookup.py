@@ -17,6 +17,8 @@ from aiogram.types import Message
 from shared.clients import ServiceClients
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.parked import leave_beside, offer_markup, step_beside
+from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.card import VIEW_FLAGS, show_card
 from workers.bot.features.requests.card_data import load_card
@@ -40,9 +42,13 @@ async def _lookup(
         await state.set_state(StatusLookup.number)
         await message.answer(ui.tr(texts.BAD_NUMBER, example=EXAMPLE))
         return
+    offer = False
     if await state.get_state() == StatusLookup.number.state:
-        await state.clear()  # the number came; a flow in progress elsewhere is left alone
+        # The number came; a form parked when /request_status was typed in it stays parked.
+        offer = await leave_beside(state)
     await show_card(message, await load_card(clients, auth, number), number, Back())
+    if offer:
+        await message.answer(ui.tr(ui_texts.PARKED_OFFER), reply_markup=offer_markup())
 
 
 @router.message(Command("request_status"), flags=VIEW_FLAGS)
@@ -58,8 +64,8 @@ async def on_request_status(
     if command.args and command.args.strip():
         await _lookup(message, state, auth, clients, command.args)
         return
-    await state.set_state(StatusLookup.number)
-    await state.set_data({})
+    # A request form left by typing /request_status in it stays parked through the number step.
+    await step_beside(state, StatusLookup.number)
     await message.answer(ui.tr(texts.ASK_NUMBER, example=EXAMPLE))
 
 
