@@ -16,6 +16,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from workers.bot.core.broadcast import texts
 from workers.bot.core.callbacks import Id
 from workers.bot.core.ui.i18n import tr
+from workers.bot.core.ui.numbers import fmt_count
 
 __all__ = [
     "CAPTION_LIMIT",
@@ -88,11 +89,11 @@ def card(
     """The progress card (``status`` sending) or the final one (done / cancelled)."""
     values = {
         "number": number,
-        "total": counts.total,
-        "sent": counts.sent,
-        "failed": counts.not_delivered,
-        "blocked": counts.blocked,
-        "remaining": counts.remaining,
+        "total": fmt_count(counts.total, locale),
+        "sent": fmt_count(counts.sent, locale),
+        "failed": fmt_count(counts.not_delivered, locale),
+        "blocked": fmt_count(counts.blocked, locale),
+        "remaining": fmt_count(counts.remaining, locale),
     }
     if status == "sending":
         text = tr(

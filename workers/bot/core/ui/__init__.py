@@ -9,10 +9,12 @@ Text and HTML (``parse_mode=HTML``; untrusted values are truncated first, escape
     ``tr(msgid, locale=None, /, **values) -> str`` (translate + format; escape values yourself) ·
     ``variants(msgid) -> frozenset[str]`` (the text in every locale).
 
-Dates (Asia/Tashkent; naive = UTC)
+Numbers and dates per locale (:mod:`.numbers`, the one place they are formatted; dates in
+Asia/Tashkent, naive = UTC; ``locale`` defaults to the update's)
+    ``fmt_number(x, digits=1) -> "4,7"`` · ``fmt_count(n) -> "12 345"`` ·
     ``fmt_datetime(dt) -> "DD.MM.YYYY HH:MM"`` · ``fmt_date(dt_or_date) -> "DD.MM.YYYY"`` ·
-    ``fmt_time(dt) -> "HH:MM"`` (``"—"`` for None) · ``to_local(dt)`` · ``local_now()`` ·
-    ``local_today()`` · ``TASHKENT``.
+    ``fmt_day(dt_or_date) -> "DD.MM"`` · ``fmt_time(dt) -> "HH:MM"`` (``"—"`` for None) ·
+    ``to_local(dt)`` · ``local_now()`` · ``local_today()`` · ``TASHKENT`` · ``current_locale()``.
 
 Enum labels (docs/behaviour.md §3; ``locale`` defaults to the update's)
     ``label(kind, key, locale=None)`` with kind in category, urgency, status, role, user_status,
@@ -68,15 +70,7 @@ Texts of the toolkit itself are in :mod:`workers.bot.core.ui.texts` (``OUTDATED`
 from __future__ import annotations
 
 from workers.bot.core.ui.address import address_text, link_status
-from workers.bot.core.ui.dates import (
-    TASHKENT,
-    fmt_date,
-    fmt_datetime,
-    fmt_time,
-    local_now,
-    local_today,
-    to_local,
-)
+from workers.bot.core.ui.dates import TASHKENT, local_now, local_today, to_local
 from workers.bot.core.ui.errors import (
     CODE_TEXTS,
     SupportSource,
@@ -128,6 +122,15 @@ from workers.bot.core.ui.messages import (
     is_query_too_old,
     send_long,
 )
+from workers.bot.core.ui.numbers import (
+    current_locale,
+    fmt_count,
+    fmt_date,
+    fmt_datetime,
+    fmt_day,
+    fmt_number,
+    fmt_time,
+)
 from workers.bot.core.ui.pager import NoopCB, PageCB, pager_row
 from workers.bot.core.ui.split import CAPTION_LIMIT, TEXT_LIMIT, split_html
 
@@ -157,13 +160,17 @@ __all__ = [
     "button_text",
     "cancel_keyboard",
     "category_label",
+    "current_locale",
     "edit_or_send",
     "error_code",
     "error_message",
     "error_text",
     "escape",
+    "fmt_count",
     "fmt_date",
     "fmt_datetime",
+    "fmt_day",
+    "fmt_number",
     "fmt_time",
     "is_not_modified",
     "is_query_too_old",

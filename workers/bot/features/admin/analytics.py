@@ -41,15 +41,11 @@ def _section(
 ) -> list[str]:
     keys = [k for k in order if k in counts] + [k for k in counts if k not in order]
     rows = [
-        ui.tr(texts.ANALYTICS_ROW, label=ui.escape(label(k)), count=counts[k])
+        ui.tr(texts.ANALYTICS_ROW, label=ui.escape(label(k)), count=ui.fmt_count(counts[k]))
         for k in keys
         if counts[k]
     ]
     return ["", ui.tr(title), *rows] if rows else []
-
-
-def _number(value: float) -> str:
-    return f"{value:.1f}"
 
 
 def render_summary(summary: Summary, days: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -61,16 +57,23 @@ def render_summary(summary: Summary, days: int) -> tuple[str, InlineKeyboardMark
             start=ui.fmt_date(summary.period.start_date),
             end=ui.fmt_date(summary.period.end_date),
         ),
-        ui.tr(texts.ANALYTICS_CREATED, count=req.created),
+        ui.tr(texts.ANALYTICS_CREATED, count=ui.fmt_count(req.created)),
     ]
     if req.avg_rating is not None:
-        lines.append(ui.tr(texts.ANALYTICS_RATING, rating=_number(req.avg_rating)))
+        lines.append(ui.tr(texts.ANALYTICS_RATING, rating=ui.fmt_number(req.avg_rating)))
     if req.avg_completion_hours is not None:
-        lines.append(ui.tr(texts.ANALYTICS_HOURS, hours=_number(req.avg_completion_hours)))
+        lines.append(ui.tr(texts.ANALYTICS_HOURS, hours=ui.fmt_number(req.avg_completion_hours)))
     lines += _section(texts.ANALYTICS_BY_STATUS, req.by_status, ui.status_label, REQUEST_STATUSES)
     lines += _section(texts.ANALYTICS_BY_CATEGORY, req.by_category, ui.category_label)
     lines += _section(texts.ANALYTICS_BY_URGENCY, req.by_urgency, ui.urgency_label)
-    lines += ["", ui.tr(texts.ANALYTICS_USERS, total=users.total, new=users.new_in_period)]
+    lines += [
+        "",
+        ui.tr(
+            texts.ANALYTICS_USERS,
+            total=ui.fmt_count(users.total),
+            new=ui.fmt_count(users.new_in_period),
+        ),
+    ]
     lines += _section(texts.ANALYTICS_USERS_BY_STATUS, users.by_status, ui.user_status_label)
     lines += _section(texts.ANALYTICS_USERS_BY_ROLE, users.by_role, ui.role_label)
     row = [

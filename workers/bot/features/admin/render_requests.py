@@ -89,7 +89,7 @@ def request_list(page: Page[Request], tab: str) -> tuple[str, InlineKeyboardMark
     rows = _tabs_rows(tab)
     if not page.items:
         return ui.tr(texts.REQUESTS_EMPTY, tab=name), markup(rows)
-    lines = [ui.tr(texts.REQUESTS_TITLE, tab=name, total=page.total)]
+    lines = [ui.tr(texts.REQUESTS_TITLE, tab=name, total=ui.fmt_count(page.total))]
     for request in page.items:
         line = ui.tr(
             texts.REQUEST_LINE,

@@ -77,7 +77,7 @@ def users_list(
 ) -> tuple[str, InlineKeyboardMarkup]:
     filters = _filters_text(view, search)
     if page.items:
-        title = ui.tr(texts.USERS_TITLE, filters=filters, total=page.total)
+        title = ui.tr(texts.USERS_TITLE, filters=filters, total=ui.fmt_count(page.total))
         text = "\n".join([title, "", *(_line(u) for u in page.items)])
     else:
         text = ui.tr(texts.USERS_EMPTY, filters=filters)

@@ -58,6 +58,8 @@ ASK_CANCEL_REASON: Final = N_("Заявка № {number}: причина отм�
 REQUEST_UPDATED: Final = N_("Заявка № {number}: {status}.")
 
 # Users.
+# After an approval: the menu comes again with the pending badge as it is now.
+PENDING_LEFT: Final = N_("Ожидают одобрения: {count}.")
 USERS_TITLE: Final = N_("<b>Пользователи</b> · {filters} (всего: {total})")
 USERS_EMPTY: Final = N_("<b>Пользователи</b> · {filters}\nНикого не найдено.")
 USERS_SEARCH_FILTER: Final = N_("поиск «{query}»")

@@ -25,7 +25,7 @@ from workers.bot.core.auth import AuthContext
 from workers.bot.core.context import UpdateContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
-from workers.bot.core.replies import answer, report_failure
+from workers.bot.core.replies import answer, report_failure, say
 from workers.bot.features.admin import render_users as render
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import (
@@ -128,17 +128,29 @@ async def user_action(
         user = await clients.users.get(target)
         await ui.edit_or_send(query, *render.block_confirm(user, view))
         return
+    before_pending = False
     if act == "apr":
         changed = await _approve(clients, target, auth.user_id, key)
         note = texts.USER_APPROVED
     else:
         status: UserStatus = "blocked" if act == "bly" else "approved"
+        before_pending = (await clients.users.get(target)).status == "pending"
         changed = await clients.users.set_status(
             target, status, actor_user_id=auth.user_id, idempotency_key=key
         )
         note = texts.USER_BLOCKED if act == "bly" else texts.USER_UNBLOCKED
     await auth.forget_other(changed.telegram_id)
     await _show_card(query, clients, target, view, gateway_settings, ui.tr(note))
+    if act == "apr" or before_pending:
+        await _refresh_counts(query, auth, clients)
+
+
+async def _refresh_counts(query: CallbackQuery, auth: AuthContext, clients: ServiceClients) -> None:
+    """The pending count changed: the menu (whose Users button carries that count) is sent
+    again with the count as it is now, so the badge the manager sees is not the old one."""
+    state = await ui.load_menu_state(auth, clients)
+    text = ui.tr(texts.PENDING_LEFT, count=ui.fmt_count(state.pending_users))
+    await say(query, text, reply_markup=ui.build_main_menu(state))
 
 
 async def _approve(clients: ServiceClients, user_id: int, actor: int, key: str) -> User:

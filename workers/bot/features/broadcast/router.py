@@ -267,7 +267,9 @@ async def _preview(
             [_btn(ui.tr(texts.BTN_CHANGE_AUDIENCE), BroadcastConfirmCB(act="aud"))],
         ]
     )
-    summary = ui.tr(texts.PREVIEW_SUMMARY, audience=audience_label(chosen), count=count)
+    summary = ui.tr(
+        texts.PREVIEW_SUMMARY, audience=audience_label(chosen), count=ui.fmt_count(count)
+    )
     await bot.send_message(chat_id, summary, reply_markup=keyboard)
 
 
@@ -318,7 +320,9 @@ async def confirm(
     row = await broadcasts.get(number)
     assert row is not None
     # The summary loses its buttons: the broadcast is on its way.
-    summary = ui.tr(texts.PREVIEW_SUMMARY, audience=audience_label(chosen), count=row.total)
+    summary = ui.tr(
+        texts.PREVIEW_SUMMARY, audience=audience_label(chosen), count=ui.fmt_count(row.total)
+    )
     await ui.edit_or_send(query, summary.rsplit("\n\n", 1)[0])
     if row.card_message_id is None:
         text, markup = card(

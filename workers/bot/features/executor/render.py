@@ -55,7 +55,7 @@ def _numbered_buttons(
 def active_list(page: Page[Request]) -> tuple[str, InlineKeyboardMarkup | None]:
     if not page.items:
         return ui.tr(texts.ACTIVE_EMPTY), None
-    lines = [ui.tr(texts.ACTIVE_TITLE, total=page.total), *map(list_line, page.items)]
+    lines = [ui.tr(texts.ACTIVE_TITLE, total=ui.fmt_count(page.total)), *map(list_line, page.items)]
     rows = _numbered_buttons(
         page.items,
         [CardCB(number=r.request_number, page=page.page).pack() for r in page.items],
@@ -69,7 +69,7 @@ def pool_list(page: Page[Request]) -> tuple[str, InlineKeyboardMarkup | None]:
     refresh = [button(ui.tr(texts.BTN_REFRESH), PoolCB(page=page.page))]
     if not page.items:
         return ui.tr(texts.POOL_EMPTY), markup([refresh])
-    lines = [ui.tr(texts.POOL_TITLE, total=page.total), *map(list_line, page.items)]
+    lines = [ui.tr(texts.POOL_TITLE, total=ui.fmt_count(page.total)), *map(list_line, page.items)]
     rows = _numbered_buttons(
         page.items,
         [

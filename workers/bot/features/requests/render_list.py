@@ -56,7 +56,7 @@ def _filter_label(flt: ListCb) -> str:
 
 def list_text(page: Page[Request], flt: ListCb, *, executor: bool) -> str:
     title = texts.LIST_TITLE_EXECUTOR if executor else texts.LIST_TITLE
-    lines = [ui.tr(title, total=page.total)]
+    lines = [ui.tr(title, total=ui.fmt_count(page.total))]
     if flt.group != "all" or flt.cat:
         lines.append(ui.tr(texts.LIST_FILTER, filter=_filter_label(flt)))
     if not page.items:

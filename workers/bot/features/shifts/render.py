@@ -91,7 +91,7 @@ def _line(shift: Shift, now: dt.datetime) -> str:
 def _shift_button(shift: Shift, data: object) -> InlineKeyboardButton:
     text = ui.tr(
         texts.BTN_SHIFT,
-        date=ui.to_local(shift.planned_start_time).strftime("%d.%m"),
+        date=ui.fmt_day(shift.planned_start_time),
         start=ui.fmt_time(shift.planned_start_time),
         end=ui.fmt_time(shift.planned_end_time),
     )
@@ -168,7 +168,10 @@ def end_summary(shift: Shift, open_requests: int, pool: int) -> tuple[str, Inlin
 def available_list(page: Page[Shift], now: dt.datetime) -> tuple[str, InlineKeyboardMarkup | None]:
     if not page.items:
         return ui.tr(texts.TAKE_EMPTY), None
-    lines = [ui.tr(texts.TAKE_TITLE, total=page.total), *(_line(s, now) for s in page.items)]
+    lines = [
+        ui.tr(texts.TAKE_TITLE, total=ui.fmt_count(page.total)),
+        *(_line(s, now) for s in page.items),
+    ]
     buttons = [_shift_button(s, PickCB(shift_id=s.id, page=page.page)) for s in page.items]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append(ui.pager_row(page.page, page.pages, lambda p: AvailableCB(page=p)))

@@ -38,7 +38,7 @@ REASON_MAX: Final = 1000
 
 
 def list_text(page: Page[Request]) -> str:
-    lines = [ui.tr(texts.LIST_TITLE, count=page.total)]
+    lines = [ui.tr(texts.LIST_TITLE, count=ui.fmt_count(page.total))]
     if not page.items:
         return "\n\n".join([*lines, ui.tr(texts.LIST_EMPTY)])
     lines += [list_line(request) for request in page.items]
