@@ -127,6 +127,43 @@ async def test_purchase_then_resume_and_a_stale_card(replay: Replay, language: s
     assert_each_query_answered_once(replay)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_purchase_and_complete_on_an_outdated_card_say_so_at_once(
+    replay: Replay, language: str
+) -> None:
+    """The card is checked when Purchase / Complete is pressed, not when the report is finished:
+    an outdated card gets the "outdated" alert and the card as it is now, and no step starts."""
+    world = replay.services
+    number = world.seed_requests["in_progress"]
+    user = staff(replay, PLUMBER, language, "Bekzod")
+    await replay.text(user, tx(ui_texts.BTN_ACTIVE_REQUESTS, language))
+    await replay.press(user, f"№ {number}")
+    world.requests[number].status_version += 1  # changed by someone else meanwhile
+    turn = await replay.press(user, tx(texts.BTN_PURCHASE, language))
+    assert alerts(turn) == [tx(ui_texts.OUTDATED, language)]
+    assert turn.methods[-1] == "editMessageText"  # the card as it is now, in place
+    assert tx(texts.PURCHASE_ASK, language, number=number, limit=2000) not in turn.texts
+    turn = await replay.text(user, "Смеситель")  # no step: this is no purchase note
+    assert _status_calls(replay, number) == []
+
+    # The refreshed card is current: Complete starts its step at once.
+    turn = await replay.press(user, tx(texts.BTN_COMPLETE, language))
+    assert turn.text == tx(texts.REPORT_ASK, language, number=number, limit=2000)
+    await replay.command(user, "cancel")
+
+    # Cancelled under an open card: Complete says so before any report is typed.
+    await replay.text(user, tx(ui_texts.BTN_ACTIVE_REQUESTS, language))
+    await replay.press(user, f"№ {number}")
+    world.requests[number].status = "cancelled"
+    world.requests[number].status_version += 1
+    turn = await replay.press(user, tx(texts.BTN_COMPLETE, language))
+    assert alerts(turn) == [tx(ui_texts.OUTDATED, language)]
+    assert status_label("cancelled", language) in turn.text
+    assert tx(texts.BTN_COMPLETE, language) not in turn.buttons()
+    assert _status_calls(replay, number) == []
+    assert_each_query_answered_once(replay)
+
+
 async def test_work_needs_an_active_shift(replay: Replay) -> None:
     world = replay.services
     end_shifts(replay, PLUMBER.id)

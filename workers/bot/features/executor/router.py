@@ -1,8 +1,9 @@
 """The executor's requests: active requests (by urgency), request cards and the group pool.
 
 Lists are one message edited in place (paging, refresh, the answer to a claim). Work actions
-need an active shift: Purchase and Complete check it before asking for input (S1), Resume and
-Claim learn it from the service's ``422 no_active_shift``; both answer "start your shift first".
+need an active shift: Purchase and Complete check it (S1) and that the card is current (R5)
+before asking for input; Resume and Claim learn it from the service's ``422 no_active_shift``;
+both answer "start your shift first". An outdated card gets the "outdated" alert and its fresh view.
 The multi-step actions live in :mod:`workers.bot.features.executor.work`.
 """
 
@@ -13,7 +14,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from shared.clients import ServiceClients
-from shared.clients.errors import ServiceConflict, ServiceError, ValidationFailed
+from shared.clients.errors import (
+    ServiceConflict,
+    ServiceError,
+    ServiceNotFound,
+    ValidationFailed,
+)
 from shared.clients.models import Page, Request
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
@@ -122,6 +128,22 @@ async def start_work_action(
     assert auth.user is not None
     if not await has_active_shift(auth, clients):
         await answer(query, ui.tr(ui_texts.ERR_NO_ACTIVE_SHIFT), alert=True)
+        return
+    # Staleness is checked now, not at Finish: an executor must not type a whole report for a
+    # request that moved on (reassigned, cancelled, changed) since the card was drawn.
+    number = callback_data.number
+    try:
+        request = await clients.requests.get(number, viewer_user_id=auth.user_id)
+    except ServiceNotFound:
+        await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
+        return
+    if (
+        request.status_version != callback_data.version
+        or request.status != "in_progress"
+        or request.executor_user_id != auth.user_id
+    ):
+        await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
+        await ui.edit_or_send(query, *render.card(request))
         return
     await work.begin(query, state, callback_data)
 
