@@ -127,14 +127,25 @@ def test_dockerfile_is_multistage_non_root_with_an_init_as_entrypoint() -> None:
 
 _INTERPOLATION = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
 TOKEN = "123456789:" + "A" * 35
-# The demo of README's Compose section: the fake services and the fake Bot API.
-DEMO = {
-    "TELEGRAM_BOT_TOKEN": TOKEN,
-    "TELEGRAM_API_URL": "http://fakes:8081",
-    "TELEGRAM_SET_WEBHOOK": "true",
-    "TELEGRAM_WEBHOOK_URL": "http://ingest:8080/webhook",
-    "ENVIRONMENT": "development",
-}
+
+
+def env_file(path: Path) -> dict[str, str]:
+    """A compose ``--env-file``: NAME=value lines, ``#`` comments."""
+    lines = path.read_text().splitlines()
+    pairs = (line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+# The demo of README's Compose section (`--env-file deploy/demo.env --profile fakes`): the fake
+# services and the fake Bot API.
+DEMO = env_file(ROOT / "deploy" / "demo.env")
+
+
+def test_the_demo_env_file_is_the_readme_s_and_development() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "--env-file deploy/demo.env --profile fakes up" in readme
+    assert DEMO["ENVIRONMENT"] == "development"
+    assert DEMO["TELEGRAM_API_URL"] == "http://fakes:8081"
 
 
 def interpolate(value: Any, given: dict[str, str]) -> str:
@@ -172,18 +183,27 @@ def test_every_service_environment_loads_as_settings() -> None:
     from shared.settings import SettingsError
 
     try:
-        load_settings_with(service_env("ingest", {"TELEGRAM_BOT_TOKEN": TOKEN}))
+        no_secret = {k: v for k, v in production.items() if k != "TELEGRAM_WEBHOOK_SECRET"}
+        load_settings_with(service_env("ingest", no_secret))
     except SettingsError as exc:
         assert str(exc).startswith("TELEGRAM_WEBHOOK_SECRET")
     else:
         raise AssertionError("production webhook mode started without a secret")
-    # Nor with the development service key compose falls back to.
+    # Nor with the development service key (the demo's), which compose never falls back to: an
+    # unset SERVICE_API_KEY stops compose itself.
+    dev_key = {**production, "SERVICE_API_KEY": DEMO["SERVICE_API_KEY"]}
     try:
-        load_settings_with(service_env("ingest", {**production, "SERVICE_API_KEY": ""}))
+        load_settings_with(service_env("ingest", dev_key))
     except SettingsError as exc:
         assert str(exc).startswith("SERVICE_API_KEY")
     else:
         raise AssertionError("production started with the development service key")
+    try:
+        service_env("ingest", {**production, "SERVICE_API_KEY": ""})
+    except AssertionError as exc:
+        assert "SERVICE_API_KEY is required" in str(exc)
+    else:
+        raise AssertionError("compose started without SERVICE_API_KEY")
 
 
 def test_the_fakes_profile_serves_the_bot_api_to_the_others() -> None:
