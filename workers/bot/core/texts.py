@@ -15,6 +15,8 @@ __all__ = [
     "PRIVATE_ONLY",
     "ROLE_REFUSED",
     "SLOW_DOWN",
+    "SLOW_DOWN_COMMANDS",
+    "SLOW_DOWN_LONG",
     "UNAVAILABLE",
     "UNAVAILABLE_SUPPORT",
 ]
@@ -24,8 +26,17 @@ UNAVAILABLE: Final = N_("Сервис временно недоступен. П�
 UNAVAILABLE_SUPPORT: Final = N_(
     "Сервис временно недоступен. Попробуйте через минуту. Поддержка: {support}"
 )
+# Each throttling notice says when the user may go on (workers.bot.middlewares.ratelimit).
 SLOW_DOWN: Final = N_(
-    "Слишком много сообщений. Пожалуйста, подождите {seconds} сек. и попробуйте снова."
+    "Слишком много сообщений. Продолжить можно через {seconds} сек.; до тех пор бот не отвечает."
+)
+SLOW_DOWN_LONG: Final = N_(
+    "Слишком много сообщений за час. Продолжить можно в {time} (через {minutes} мин.); "
+    "до тех пор бот не отвечает."
+)
+SLOW_DOWN_COMMANDS: Final = N_(
+    "Слишком много команд подряд. Следующую команду можно отправить через {seconds} сек.; "
+    "кнопки меню и ответы работают и сейчас."
 )
 NOT_REGISTERED: Final = N_("Вы ещё не зарегистрированы. Отправьте /start, чтобы начать.")
 AWAITING_APPROVAL: Final = N_(

@@ -1,6 +1,6 @@
 """Per-user incoming rate limit: messages per minute and per hour, commands per minute.
 
-Messages and callback queries count against the message limits, commands (``/…``) also against
+Messages and callback queries count against the message limits; **work commands** also against
 the command limit. Each limit is a moving window kept as a Redis list of hit times, shared by every
 worker. One Lua script checks all of a user's windows and records the hit in all of them only
 when every window has room: a refused update leaves no trace, so a user who keeps typing while
@@ -9,14 +9,29 @@ messages the minute limit already refused. (The ``limits`` library, used for out
 checks one window per call; doing it in one script also lets the check travel in the same round
 trip as the session, profile and FSM reads, see :mod:`workers.bot.runtime.prefetch`.)
 
-The first refused update of a window gets one localized "slow down" reply; later ones get
-silence until the window frees (a Redis key with that TTL remembers the warning). A throttled
-callback query is still answered, so the user's button stops spinning.
+What counts as a command (the 5-a-minute window, docs/features.md): a message that *is* a bot
+command — ``/name`` (Telegram's ``[A-Za-z0-9_]``, up to 32, optionally ``@bot``) followed by a
+space or nothing — naming anything but the navigation commands /start, /help, /menu, /language
+and /cancel. Those five cost no service work of their own (or have their own limit, like the join
+links of /start), and /cancel and /menu are how a user gets out of a corner: refusing them would
+strand the user. Main-menu taps (reply-keyboard texts) and answers typed in a flow's step are
+ordinary messages, whatever they say: a user working through the menu is not flooding commands,
+and a description that starts with "/" is not a command. All of them still count against the
+message windows, which are the flood guard.
+
+Never silence: every refusal says when the user may go on. A refused message gets one notice per
+limit window (a Redis key with that window's remaining time remembers it) — the seconds to wait,
+or for the hour window the clock time and minutes — which also says the bot does not answer until
+then, so the quiet that follows is announced; messages refused after it are dropped unanswered
+(answering each would feed the flood). A refused button press is always answered with the time
+left: the first as an alert, later ones as a toast, which does not add to the chat.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -30,12 +45,13 @@ from redis.exceptions import NoScriptError
 from shared.logs import get_logger
 from shared.settings import RateLimitSettings
 from workers.bot.core.context import UpdateContext
-from workers.bot.core.texts import SLOW_DOWN
+from workers.bot.core.texts import SLOW_DOWN, SLOW_DOWN_COMMANDS, SLOW_DOWN_LONG
 from workers.bot.core.ui.answers import answer_query
+from workers.bot.core.ui.dates import local_now
 from workers.bot.metrics.prom import UPDATES_THROTTLED
 from workers.bot.middlewares.i18n import LocaleResolver
 
-__all__ = ["RateLimitMiddleware", "UserRateLimiter", "limited_event"]
+__all__ = ["NAVIGATION_COMMANDS", "RateLimitMiddleware", "UserRateLimiter", "limited_event"]
 
 log = get_logger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -110,20 +126,44 @@ class UserRateLimiter:
             await self.load_script()  # Redis restarted or flushed its script cache
         raise RuntimeError("rate-limit script could not be loaded")
 
-    async def first_warning(self, user_id: int, retry_in: float) -> bool:
-        """True once per throttled window: whether to send the "slow down" reply now."""
-        key = f"{self._prefix}:{user_id}:warned"
+    async def first_warning(self, user_id: int, limit: str, retry_in: float) -> bool:
+        """True once per throttled window of ``limit``: whether to send the notice now."""
+        suffix = next(s for name, s, _, _ in (*self._messages, self._commands) if name == limit)
+        key = f"{self._prefix}:{user_id}:warned:{suffix}"
         return bool(await self._redis.set(key, b"1", nx=True, ex=math.ceil(retry_in)))
+
+
+# Not counted as commands (see the module's docstring): no work of their own, or the way out.
+NAVIGATION_COMMANDS: Final = frozenset({"start", "help", "menu", "language", "cancel"})
+_COMMAND: Final = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
+
+
+def is_work_command(text: str | None) -> bool:
+    """Whether ``text`` is a command that counts against the command window."""
+    match = _COMMAND.match(text or "")
+    return match is not None and match.group(1).lower() not in NAVIGATION_COMMANDS
 
 
 def limited_event(update: Update) -> tuple[int, bool] | None:
     """``(user_id, is_command)`` for the updates the limit applies to."""
     if update.message is not None and update.message.from_user is not None:
-        text = update.message.text or ""
-        return update.message.from_user.id, text.startswith("/")
+        return update.message.from_user.id, is_work_command(update.message.text)
     if update.callback_query is not None:
         return update.callback_query.from_user.id, False
     return None
+
+
+def refusal_text(i18n: I18n, locale: str, limit: str, retry_in: float) -> str:
+    """When the user may go on, in their language: seconds, or the clock time past a minute."""
+    seconds = math.ceil(retry_in)
+    if limit == "commands_per_minute":
+        return i18n.gettext(SLOW_DOWN_COMMANDS, locale=locale).format(seconds=seconds)
+    if seconds <= 90:
+        return i18n.gettext(SLOW_DOWN, locale=locale).format(seconds=seconds)
+    until = local_now() + dt.timedelta(seconds=seconds)
+    return i18n.gettext(SLOW_DOWN_LONG, locale=locale).format(
+        time=until.strftime("%H:%M"), minutes=math.ceil(seconds / 60)
+    )
 
 
 class RateLimitMiddleware(BaseMiddleware):
@@ -147,27 +187,28 @@ class RateLimitMiddleware(BaseMiddleware):
         ctx: UpdateContext = data["update_context"]
         ctx.outcome = "throttled"
         UPDATES_THROTTLED.labels(limit).inc()
-        warn = await self.limiter.first_warning(user_id, retry_in)
+        warn = await self.limiter.first_warning(user_id, limit, retry_in)
         log.debug("update_throttled", limit=limit, retry_in=round(retry_in, 1), warned=warn)
-        await self._reply(event, data, warn, retry_in)
+        await self._reply(event, data, limit, retry_in, warn)
         return None
 
     async def _reply(
-        self, update: Update, data: dict[str, Any], warn: bool, retry_in: float
+        self, update: Update, data: dict[str, Any], limit: str, retry_in: float, warn: bool
     ) -> None:
-        bot: Bot = data["bot"]
-        text: str | None = None
-        if warn:
-            locale, _, _ = await self.resolver.resolve(
-                data.get("event_from_user"), data.get("event_chat"), touch=False
-            )
-            data["update_context"].locale = locale
-            text = self.i18n.gettext(SLOW_DOWN, locale=locale).format(seconds=math.ceil(retry_in))
         query: CallbackQuery | None = update.callback_query
-        if query is not None:
-            # Always answered, so the button stops spinning; the text only with the first warning.
-            await answer_query(query, text, show_alert=text is not None)
-            return
         message: Message | None = update.message
-        if text is not None and message is not None:
-            await bot.send_message(message.chat.id, text)
+        if query is None and (message is None or not warn):
+            return  # announced by this window's notice: the bot said it would not answer
+        locale, _, _ = await self.resolver.resolve(
+            data.get("event_from_user"), data.get("event_chat"), touch=False
+        )
+        data["update_context"].locale = locale
+        text = refusal_text(self.i18n, locale, limit, retry_in)
+        if query is not None:
+            # Every press is answered with the time left (a toast costs the chat nothing); the
+            # first of a window as an alert, so it is read.
+            await answer_query(query, text, show_alert=warn)
+            return
+        assert message is not None
+        bot: Bot = data["bot"]
+        await bot.send_message(message.chat.id, text)
