@@ -10,8 +10,8 @@
 # running as an unprivileged user in /data; PostgreSQL's POSTGRES_USER / POSTGRES_PASSWORD /
 # POSTGRES_DB first-start initialisation, `pg_isready`, PGDATA=/var/lib/postgresql/data.
 #
-# Needs root (debootstrap), debootstrap and a Docker daemon. Idempotent: an image that exists is
-# kept (STANDIN_REBUILD=1 rebuilds everything).
+# Needs root (debootstrap), debootstrap (installed with apt-get when missing) and a Docker daemon.
+# Idempotent: an image that exists is kept (STANDIN_REBUILD=1 rebuilds everything).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +27,16 @@ base="$prefix/debian:$suite"
 if have "$base"; then
   echo "standins: $base exists"
 else
+  if ! command -v debootstrap >/dev/null; then
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+      echo "standins: debootstrap is missing (as root: apt-get install debootstrap)" >&2
+      exit 1
+    fi
+    echo "standins: debootstrap is missing: apt-get install -y debootstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null \
+      || { apt-get update -q >/dev/null \
+           && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null; }
+  fi
   rootfs=$(mktemp -d /tmp/standin-rootfs.XXXXXX)
   trap 'rm -rf "$rootfs"' EXIT
   echo "standins: debootstrap $suite (minbase) from $mirror"
@@ -56,8 +66,10 @@ for name in python:3.11-slim redis:7-alpine postgres:15-alpine; do
     echo "standins: $image exists"
     continue
   fi
-  echo "standins: building $image"
+  echo "standins: building $image (apt-get in a container, a minute or two)"
+  started=$SECONDS
   $docker build -q --build-arg "BASE=$base" -t "$image" \
-    -f "$here/standins/${name%%:*}.Dockerfile" "$here/standins"
+    -f "$here/standins/${name%%:*}.Dockerfile" "$here/standins" >/dev/null
+  echo "standins: $image built in $((SECONDS - started)) s"
 done
 $docker image ls "$prefix/*"

@@ -10,6 +10,11 @@ with and without ``INGEST_REPLICA_ACK=1``). Each step prints what it checked; an
 The ledger of what the workers did is their own log: one JSON ``update`` line per handled update
 (update id, chat id, outcome, timestamp), read with ``docker logs``.
 
+On a fresh machine ``apt-get install docker.io docker-compose`` is all it needs: a Docker daemon
+that is not running is started (as root, ``nice``d, logging to ``SMOKE_DOCKERD_LOG``) and left
+running, and stand-in base images that are missing are built (deploy/build-standins.sh, which
+installs ``debootstrap`` if it has to); each of these says what it does.
+
 Environment: ``SMOKE_PUBLIC_IMAGES=1`` uses the public base images (a registry is reachable);
 otherwise the stand-ins of deploy/build-standins.sh are built and used. ``SMOKE_KEEP=1`` leaves
 the stack up at the end. ``SMOKE_SKIP=ha,...`` skips steps by name.
@@ -21,6 +26,7 @@ import asyncio
 import itertools
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -111,6 +117,13 @@ def run(*args: str, env: dict[str, str] | None = None, check_rc: bool = True) ->
     if check_rc and done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return done.stdout
+
+
+def stream(*args: str) -> None:
+    """Run a long step with its output shown as it comes (the stand-ins, the wheelhouse)."""
+    done = subprocess.run(args, cwd=ROOT, env=ENV, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode})")
 
 
 def compose(*args: str, env: dict[str, str] | None = None, check_rc: bool = True) -> str:
@@ -330,17 +343,66 @@ def new_chats(n: int) -> list[int]:
 # -- steps ------------------------------------------------------------------------------------
 
 
+def docker_answers() -> str:
+    done = subprocess.run(
+        [DOCKER, "version", "-f", "{{.Server.Version}}"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def step_daemon() -> None:
+    """A fresh machine has docker.io installed but no daemon running: start one (root only)."""
+    say("== docker daemon")
+    missing = [tool for tool in (DOCKER, COMPOSE[0]) if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(
+            f"compose-smoke: {', '.join(missing)} not found: "
+            "apt-get install docker.io docker-compose"
+        )
+    version = docker_answers()
+    if version:
+        say(f"  dockerd {version} is running")
+        return
+    dockerd = shutil.which("dockerd")
+    if dockerd is None or os.geteuid() != 0:
+        raise SystemExit(
+            "compose-smoke: no Docker daemon answers, and it can only be started here by root "
+            "with dockerd installed (apt-get install docker.io; then `dockerd &` as root)"
+        )
+    log = os.environ.get("SMOKE_DOCKERD_LOG", "/tmp/bot-gateway-dockerd.log")
+    # nice: its builds and containers share the machine; it outlives the smoke (the images built
+    # stay usable), so it runs in a session of its own.
+    with open(log, "ab") as out:
+        daemon = subprocess.Popen(
+            ["nice", "-n", "10", dockerd], stdout=out, stderr=out, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+    say(f"  no daemon answered: started `nice -n 10 dockerd` (pid {daemon.pid}, log {log})")
+    deadline = time.monotonic() + 60
+    while not (version := docker_answers()):
+        if daemon.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"compose-smoke: dockerd did not come up; see {log}")
+        time.sleep(0.5)
+    say(f"  dockerd {version} answers; it stays up after the smoke (stop it: kill {daemon.pid})")
+
+
 def step_build() -> None:
     say("== build")
     started = time.monotonic()
     if os.environ.get("SMOKE_PUBLIC_IMAGES") != "1":
-        run(str(ROOT / "deploy" / "build-standins.sh"))
+        # Idempotent: builds only the stand-ins that are missing, and says which.
+        stream(str(ROOT / "deploy" / "build-standins.sh"))
         check(True, "stand-in base images built from Debian packages (deploy/build-standins.sh)")
-    run(str(ROOT / "deploy" / "wheelhouse.sh"))
+        measured["standins_seconds"] = round(time.monotonic() - started)
+    stream(str(ROOT / "deploy" / "wheelhouse.sh"))
     args = ["--build-arg", f"PYTHON_IMAGE={ENV.get('PYTHON_IMAGE', 'python:3.11-slim')}"]
     args += ["--build-arg", "PIP_INSTALL_ARGS=--no-index"]
-    run(DOCKER, "build", "-q", *args, "--target", "production", "-t", IMAGE, ".")
-    run(DOCKER, "build", "-q", *args, "--target", "fakes", "-t", FAKES_IMAGE, ".")
+    images_started = time.monotonic()
+    for target, tag in (("production", IMAGE), ("fakes", FAKES_IMAGE)):
+        say(f"  docker build --target {target} -t {tag} .")
+        run(DOCKER, "build", "-q", *args, "--target", target, "-t", tag, ".")
+    measured["image_build_seconds"] = round(time.monotonic() - images_started)
     measured["build_seconds"] = round(time.monotonic() - started)
     size = int(run(DOCKER, "image", "inspect", "-f", "{{.Size}}", IMAGE).strip())
     measured["image_mb"] = round(size / 1e6)
@@ -601,8 +663,61 @@ async def step_failover(client: httpx.AsyncClient) -> None:
         check(result["reordered"] == 0, "none reordered")
 
 
+DEMO_ENV_FILE = "deploy/demo.env"
+
+
+def demo_env() -> dict[str, str]:
+    """The shell of someone following the README's demo: none of the smoke's own settings, only
+    where the images and the published ports are (``--env-file`` supplies the rest)."""
+    env = {k: v for k, v in os.environ.items() if k not in ENV or ENV[k] == v}
+    for name in (*(n for n in ENV if n.endswith("_IMAGE")), "COMPOSE_PROJECT_NAME"):
+        env[name] = ENV[name]
+    env["INGEST_PUBLISH"], env["FAKES_PUBLISH"] = ENV["INGEST_PUBLISH"], ENV["FAKES_PUBLISH"]
+    given = (ROOT / DEMO_ENV_FILE).read_text().splitlines()
+    for line in given:  # what the file sets, the shell must not override
+        if line.strip() and not line.startswith("#"):
+            env.pop(line.split("=", 1)[0].strip(), None)
+    return env
+
+
+def compose_refusal(env: dict[str, str]) -> str:
+    """What ``config`` says when compose refuses the configuration ("" when it accepts it)."""
+    done = subprocess.run(
+        [*COMPOSE, "--profile", "fakes", "config", "-q"], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    return done.stderr if done.returncode else ""
+
+
+async def step_demo(client: httpx.AsyncClient) -> None:
+    say(f"== the README's demo: --env-file {DEMO_ENV_FILE} --profile fakes up")
+    env = demo_env()
+    refused = await asyncio.to_thread(compose_refusal, env)
+    check(
+        "SERVICE_API_KEY" in refused,
+        "without the env file compose stops at once, naming SERVICE_API_KEY",
+    )
+    demo = [*COMPOSE, "--env-file", DEMO_ENV_FILE, "--profile", "fakes"]
+    await asyncio.to_thread(run, *demo, "up", "-d", "--no-build", env=env)
+    ok = await all_healthy(["ingest", "worker", "fakes"])
+    check(ok, "ingest, worker and fakes healthy with ENVIRONMENT=development and the dev key")
+    (chat,) = new_chats(1)
+    await register_chats(client, [chat])
+    # As a person in `bot-gateway chat` would: the fake Bot API pushes the update to the webhook
+    # ingest set at start-up (TELEGRAM_SET_WEBHOOK=true, http://ingest:8080/webhook).
+    sent = await client.post(f"{FAKE_API}/__fake__/users/{chat}/command", json={"command": "start"})
+    sent.raise_for_status()
+
+    async def answered() -> int:
+        return (await sends_by_chat(client, [chat]))[chat]
+
+    replies = await eventually(answered, 90, 1.0)
+    check(bool(replies), f"/start via the fake's webhook delivery answered ({replies} messages)")
+
+
 async def main() -> int:
     started = time.monotonic()
+    step_daemon()
     try:
         if "build" not in SKIP:
             step_build()
@@ -616,6 +731,7 @@ async def main() -> int:
                 ("kill", step_kill),
                 ("redis", step_redis_down),
                 ("ha", step_failover),
+                ("demo", step_demo),
             ]
             for name, body in steps:
                 if name in SKIP:
