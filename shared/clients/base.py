@@ -48,7 +48,7 @@ from shared.clients.errors import (
 )
 from shared.clients.mapping import error_body, error_for, retry_after
 from shared.clients.metrics import CALL_DURATION, CALLS, RETRIES
-from shared.clients.policy import CallPolicy, build_http_client
+from shared.clients.policy import CallPolicy, build_http_client, never_connected
 from shared.logs import get_logger
 from shared.settings import Settings
 
@@ -295,15 +295,13 @@ class ServiceClient:
                     content=request.content,
                     headers=request.headers,
                 )
-        except httpx.ConnectTimeout:
-            self._count(op, "connect_error")
-            raise ServiceFailure(self.service, op, reason="connect_error") from None
+        except (httpx.ConnectTimeout, httpx.ConnectError) as exc:
+            reason = "connect_error" if never_connected(exc) else "network_error"
+            self._count(op, reason)
+            raise ServiceFailure(self.service, op, reason=reason) from None
         except (TimeoutError, httpx.TimeoutException):
             self._count(op, "timeout")
             raise ServiceFailure(self.service, op, reason="timeout") from None
-        except httpx.ConnectError:
-            self._count(op, "connect_error")
-            raise ServiceFailure(self.service, op, reason="connect_error") from None
         except httpx.TransportError:
             self._count(op, "network_error")
             raise ServiceFailure(self.service, op, reason="network_error") from None

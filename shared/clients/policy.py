@@ -11,7 +11,7 @@ from httpx_aiohttp import AiohttpTransport
 from shared.backoff import exponential_backoff
 from shared.settings import HttpSettings, default_of
 
-__all__ = ["CallPolicy", "build_http_client"]
+__all__ = ["CallPolicy", "build_http_client", "never_connected"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,20 @@ class CallPolicy:
         return exponential_backoff(
             retry_number, base=self.wait_initial, cap=self.wait_max, jitter=(1.0, 1.5)
         )
+
+
+def never_connected(exc: httpx.TransportError) -> bool:
+    """Whether a connect error from the transport really means no connection was made.
+
+    ``httpx-aiohttp`` maps every ``aiohttp.ClientConnectionError`` to ``httpx.ConnectTimeout``,
+    including a connection the service closed *after* it had the request
+    (``ServerDisconnectedError``, a reset while reading). Retrying that as "never reached the
+    service" would send a non-idempotent POST to a service that may have acted on it.
+    """
+    cause = exc.__cause__
+    return cause is None or isinstance(
+        cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
+    )
 
 
 def build_http_client(

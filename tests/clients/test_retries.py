@@ -154,3 +154,39 @@ async def test_stamina_testing_mode_keeps_the_attempt_count(
     with stamina.set_testing(True, attempts=10, cap=True), pytest.raises(ServiceFailure):
         await clients.users.get(seed.RESIDENT.id)
     assert len(_paths(fakes, "user", "GET")) == 4
+
+
+@pytest.mark.parametrize("fault", ["drop", "drop_after"])
+async def test_connection_dropped_after_sending_is_not_retried_for_a_post(
+    clients: ServiceClients, fakes: RunningFakes, fault: str
+) -> None:
+    """The service had the request (it may have acted on it): a non-idempotent call is not
+    repeated, however the transport names the closed connection."""
+    fakes.state.controls["auth"].add_fault(fault)
+    with pytest.raises(ServiceFailure) as dropped:
+        await clients.auth.login(seed.RESIDENT.telegram_id)
+    assert dropped.value.reason == "network_error"
+    assert _paths(fakes, "auth", "POST") == ["/api/v1/auth/login"]
+
+
+async def test_post_the_service_closed_unanswered_is_not_sent_again() -> None:
+    """A service that read the call and then closed the connection (a crash mid-call) may have
+    acted on it: the transport calls that a connect failure, the client must not."""
+    received: list[bytes] = []
+
+    async def read_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        received.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.close()
+
+    server = await asyncio.start_server(read_then_close, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    policy = CallPolicy(max_retries=2, wait_initial=0.01, wait_max=0.02, deadline=3)
+    client = AuthClient(f"http://127.0.0.1:{port}", api_key="k", policy=policy)
+    try:
+        with pytest.raises(ServiceFailure) as failed:
+            await client.login(1)
+    finally:
+        await client.aclose()
+        server.close()
+    assert failed.value.reason == "network_error"
+    assert len(received) == 1
