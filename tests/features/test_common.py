@@ -28,6 +28,7 @@ from tests.features.common.support import (
 )
 from tests.replay_plugin import Replay
 from workers.bot.core.gateway_settings import DEFAULT_MAINTENANCE_MESSAGE
+from workers.bot.core.texts import ACCESS_BLOCKED, ACCESS_BLOCKED_SUPPORT
 from workers.bot.locales import create_i18n
 
 FRESH_SETTINGS = {"WORKER_GATEWAY_SETTINGS_CACHE_SECONDS": "0"}
@@ -212,6 +213,48 @@ async def test_maintenance_gate(replay: Replay, redis: Redis) -> None:
 
     await store.set("maintenance_mode", False, actor_user_id=ADMIN.id)
     assert (await replay.command(neighbour, "help")).text.startswith("<b>Команды</b>")
+
+
+@pytest.mark.replay(env=FRESH_SETTINGS)
+@pytest.mark.parametrize("language", ["ru", "uz"])
+async def test_blocked_users_are_told_whom_to_contact_and_lose_the_menu(
+    replay: Replay, redis: Redis, language: str
+) -> None:
+    await replay.start()
+    store = gateway_settings(replay, redis)
+    replay.services.users[BLOCKED.id].language_code = language
+    blocked = replay.user(BLOCKED.telegram_id, "Rustam", language_code=language)
+    i18n = create_i18n()
+    bare = i18n.gettext(ACCESS_BLOCKED, locale=language)
+    # Without a support contact: the notice alone, and the old menu taken off the screen.
+    turn = await replay.command(blocked, "start")
+    assert turn.texts == [bare] and turn.markup() == {"remove_keyboard": True}
+
+    await store.set("support_contact", "@uk_support <24/7>", actor_user_id=ADMIN.id)
+    with_support = i18n.gettext(ACCESS_BLOCKED_SUPPORT, locale=language).format(
+        support="@uk_support &lt;24/7&gt;"
+    )
+    # A menu button from an old keyboard, a command, /start, /cancel, plain text: each gets the
+    # notice naming the contact (escaped), with the reply keyboard removed.
+    old_button = "Мои заявки" if language == "ru" else "Mening arizalarim"
+    for send in (
+        replay.text(blocked, old_button),
+        replay.command(blocked, "my_requests"),
+        replay.command(blocked, "start"),
+        replay.command(blocked, "cancel"),
+        replay.text(blocked, "hello"),
+    ):
+        turn = await send
+        assert turn.texts == [with_support]
+        assert turn.markup() == {"remove_keyboard": True}
+    # A button press: the same notice as the alert (plain text, the contact as written).
+    message = replay.telegram.bot_messages(blocked.chat_id)[-1]
+    turn = await press_raw(replay, blocked, message, "gs:mon")
+    answers = [c.params for c in turn.ok_calls if c.method == "answerCallbackQuery"]
+    assert len(answers) == 1 and answers[0]["show_alert"] is True
+    assert answers[0]["text"] == with_support.replace("&lt;", "<").replace("&gt;", ">")
+    # /help stays open to them.
+    assert "/help" in (await replay.command(blocked, "help")).text
 
 
 async def test_fallback_answers_what_nobody_handled(replay: Replay) -> None:

@@ -8,6 +8,7 @@ from workers.bot.locales import N_
 
 __all__ = [
     "ACCESS_BLOCKED",
+    "ACCESS_BLOCKED_SUPPORT",
     "APOLOGY",
     "AWAITING_APPROVAL",
     "COMMAND_DISABLED",
@@ -44,6 +45,9 @@ AWAITING_APPROVAL: Final = N_(
     "Мы сообщим, когда доступ откроется."
 )
 ACCESS_BLOCKED: Final = N_("Доступ заблокирован. Обратитесь в управляющую компанию.")
+ACCESS_BLOCKED_SUPPORT: Final = N_(
+    "Доступ заблокирован. Обратитесь в управляющую компанию. Поддержка: {support}"
+)
 ROLE_REFUSED: Final = N_("Эта команда недоступна для вашей роли.")
 COMMAND_DISABLED: Final = N_("Эта команда сейчас недоступна.")
 PRIVATE_ONLY: Final = N_(

@@ -17,7 +17,8 @@ Declared rules combine: each must allow. A handler without one is reached only t
 no ``bot_commands`` row, an unknown level — is refused and logged as ``access_rule_missing``.
 
 Refusals are short localized texts, never silence; a refused callback query is answered with an
-alert.
+alert. A blocked user's notice names the support contact (the admin's setting) and, as a message,
+removes the reply keyboard: a menu left on their screen would only draw more refusals.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.flags import get_flag
 from aiogram.filters import CommandObject
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramObject
 from aiogram.utils.i18n import I18n
 
 from shared.logs import get_logger
@@ -36,13 +37,16 @@ from workers.bot.core.access import LEVELS, level_spec, refusal, role_spec
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.catalog import CommandCatalog, CommandSpec
 from workers.bot.core.context import UpdateContext
-from workers.bot.core.texts import COMMAND_DISABLED
+from workers.bot.core.texts import ACCESS_BLOCKED, COMMAND_DISABLED
 from workers.bot.core.ui.answers import answer_query
+from workers.bot.core.ui.errors import blocked_notice
+from workers.bot.core.ui.html import truncate
 from workers.bot.telegram.commands import CommandMenus
 
 __all__ = ["AccessMiddleware"]
 
 log = get_logger(__name__)
+ALERT_LIMIT = 200  # answerCallbackQuery's text limit
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -63,7 +67,10 @@ class AccessMiddleware(BaseMiddleware):
         if text is not None:
             ctx.outcome = "refused"
             log.debug("access_refused", command=ctx.command, status=auth.status if auth else None)
-            await self._refuse(event, data, self.i18n.gettext(text, locale=ctx.locale))
+            if text == ACCESS_BLOCKED:
+                await self._refuse_blocked(event, data, ctx.locale)
+            else:
+                await self._refuse(event, data, self.i18n.gettext(text, locale=ctx.locale))
             return None
         if auth is not None and auth.status == "approved" and ctx.chat_type == "private":
             await self._sync_menu(data, ctx, auth)
@@ -121,6 +128,18 @@ class AccessMiddleware(BaseMiddleware):
             await answer_query(event, text, show_alert=True)
         elif isinstance(event, Message):
             await bot.send_message(event.chat.id, text)
+
+    async def _refuse_blocked(
+        self, event: TelegramObject, data: dict[str, Any], locale: str | None
+    ) -> None:
+        store = data.get("gateway_settings")
+        if isinstance(event, CallbackQuery):
+            text = await blocked_notice(store, locale, html=False)
+            await answer_query(event, truncate(text, ALERT_LIMIT), show_alert=True)
+        elif isinstance(event, Message):
+            bot: Bot = data["bot"]
+            text = await blocked_notice(store, locale)
+            await bot.send_message(event.chat.id, text, reply_markup=ReplyKeyboardRemove())
 
     async def _sync_menu(self, data: dict[str, Any], ctx: UpdateContext, auth: AuthContext) -> None:
         assert ctx.chat_id is not None

@@ -61,7 +61,9 @@ Errors
     unavailable, try again in a minute" + support; known ``code`` → its own text; never
     ``detail``) · ``error_text(exc) -> (msgid, mentions_support)`` · ``is_transient(exc)`` ·
     ``error_code(exc)`` · ``CODE_TEXTS`` · ``await apology(exc, gateway_settings, locale=None)``
-    (the same, with the support contact read from the gateway settings store).
+    (the same, with the support contact read from the gateway settings store) ·
+    ``await blocked_notice(gateway_settings, locale=None)`` (the "access blocked" notice with
+    the support contact).
 
 Texts of the toolkit itself are in :mod:`workers.bot.core.ui.texts` (``OUTDATED`` …), catalog
 ``ui.po``.
@@ -75,6 +77,7 @@ from workers.bot.core.ui.errors import (
     CODE_TEXTS,
     SupportSource,
     apology,
+    blocked_notice,
     error_code,
     error_message,
     error_text,
@@ -156,6 +159,7 @@ __all__ = [
     "answer_query",
     "answer_stale",
     "apology",
+    "blocked_notice",
     "build_main_menu",
     "button_text",
     "cancel_keyboard",

@@ -19,15 +19,16 @@ from typing import Final, Protocol
 from shared.clients.errors import ServiceError
 from shared.logs import get_logger
 from workers.bot.core.failures import classify
-from workers.bot.core.texts import UNAVAILABLE
+from workers.bot.core.texts import ACCESS_BLOCKED, ACCESS_BLOCKED_SUPPORT, UNAVAILABLE
 from workers.bot.core.ui import texts
-from workers.bot.core.ui.html import safe
+from workers.bot.core.ui.html import safe, truncate
 from workers.bot.core.ui.i18n import tr
 
 __all__ = [
     "CODE_TEXTS",
     "SupportSource",
     "apology",
+    "blocked_notice",
     "error_code",
     "error_message",
     "error_text",
@@ -134,3 +135,16 @@ async def apology(
     """:func:`error_message` with the support contact read from the gateway settings."""
     support = await support_contact(settings) if error_text(exc)[1] else None
     return error_message(exc, support=support, locale=locale)
+
+
+async def blocked_notice(
+    settings: SupportSource | None, locale: str | None = None, *, html: bool = True
+) -> str:
+    """What a blocked user is told: access is blocked, and whom to contact — the admin's support
+    contact when one is set (escaped for HTML; as written for an alert, ``html=False``). Sent
+    with ``ReplyKeyboardRemove`` as a message."""
+    support = await support_contact(settings)
+    if not support:
+        return tr(ACCESS_BLOCKED, locale)
+    shown = safe(support, 100) if html else truncate(support, 100)
+    return tr(ACCESS_BLOCKED_SUPPORT, locale, support=shown)

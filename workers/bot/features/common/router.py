@@ -21,12 +21,13 @@ from workers.bot.core.gate import PUBLIC, command
 from workers.bot.core.gateway_settings import GatewaySettings, GatewaySettingsStore
 from workers.bot.core.onboarding import onboarding_reply
 from workers.bot.core.parked import ParkedCB, parked, resumer_for, unpark
-from workers.bot.core.texts import ACCESS_BLOCKED, AWAITING_APPROVAL
+from workers.bot.core.texts import AWAITING_APPROVAL
 from workers.bot.core.ui import (
     MenuButton,
     NoopCB,
     answer_query,
     answer_stale,
+    blocked_notice,
     cancel_keyboard,
     edit_or_send,
     escape,
@@ -77,13 +78,15 @@ async def cancel(
     message: Message,
     state: FSMContext,
     clients: ServiceClients,
+    gateway_settings: GatewaySettingsStore,
     locale: str,
     auth: AuthContext | None = None,
 ) -> None:
     had_state = await state.get_state() is not None
     await state.clear()
     if auth is not None and auth.status == "blocked":
-        await message.answer(tr(ACCESS_BLOCKED, locale), reply_markup=ReplyKeyboardRemove())
+        notice = await blocked_notice(gateway_settings, locale)
+        await message.answer(notice, reply_markup=ReplyKeyboardRemove())
         return
     text = tr(texts.CANCELLED if had_state else texts.NOTHING_TO_CANCEL, locale)
     await _send_with_menu(message, text, auth, clients, locale)

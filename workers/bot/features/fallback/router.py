@@ -14,14 +14,15 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from prometheus_client import Counter
 
 from shared.logs import get_logger
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import PUBLIC
-from workers.bot.core.texts import ACCESS_BLOCKED, NOT_REGISTERED
-from workers.bot.core.ui import answer_stale, tr
+from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.texts import NOT_REGISTERED
+from workers.bot.core.ui import answer_stale, blocked_notice, tr
 from workers.bot.features.fallback import texts
 
 __all__ = ["STALE_CALLBACKS", "router"]
@@ -52,10 +53,15 @@ async def stale_callback(query: CallbackQuery) -> None:
 
 @router.message(F.chat.type == ChatType.PRIVATE, flags=PUBLIC)
 async def unhandled_message(
-    message: Message, state: FSMContext, locale: str, auth: AuthContext | None = None
+    message: Message,
+    state: FSMContext,
+    locale: str,
+    auth: AuthContext | None = None,
+    gateway_settings: GatewaySettingsStore | None = None,
 ) -> None:
     if auth is not None and auth.status == "blocked":
-        await message.answer(tr(ACCESS_BLOCKED, locale))
+        notice = await blocked_notice(gateway_settings, locale)
+        await message.answer(notice, reply_markup=ReplyKeyboardRemove())
         return
     if auth is None or auth.user is None:
         await message.answer(tr(NOT_REGISTERED, locale))

@@ -22,10 +22,11 @@ from shared.logs import get_logger
 from shared.settings import Settings
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import PUBLIC, command
+from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.onboarding import missing_items, prompt_for
-from workers.bot.core.texts import ACCESS_BLOCKED
 from workers.bot.core.ui import (
     answer_stale,
+    blocked_notice,
     cancel_keyboard,
     edit_or_send,
     error_message,
@@ -64,11 +65,13 @@ async def start(
     redis: Redis,
     app_settings: Settings,
     event_from_user: TelegramUser,
+    gateway_settings: GatewaySettingsStore,
     locale: str,
 ) -> None:
     await state.clear()
     if auth.status == "blocked":
-        await message.answer(tr(ACCESS_BLOCKED, locale), reply_markup=ReplyKeyboardRemove())
+        notice = await blocked_notice(gateway_settings, locale)
+        await message.answer(notice, reply_markup=ReplyKeyboardRemove())
         return
     payload = (command.args or "").strip()
     if payload.startswith("join_"):
