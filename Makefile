@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest fuzz dev chat bench clean compose-smoke
+.PHONY: install test lint typecheck pytest coverage fuzz dev chat bench clean compose-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The whole suite with branch coverage: the overall floor (fail_under in pyproject.toml) and
+# 100 % on the critical paths (.ci/coverage_critical.py). Only meaningful for the full suite.
+coverage: $(STAMP)
+	$(BIN)/python -m pytest -q --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python .ci/coverage_critical.py
 
 test: lint typecheck pytest
 
