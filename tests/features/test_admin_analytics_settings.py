@@ -82,7 +82,9 @@ async def test_settings_change_what_everyone_sees(
     admin = staff(replay, ADMIN, language, "Dilshod")
     turn = await replay.command(admin, "settings")
     assert tx(texts.MAINTENANCE_OFF, language) in turn.text
-    turn = await replay.press(admin, tx(texts.BTN_MAINTENANCE_ON, language))
+    await replay.press(admin, tx(texts.BTN_MAINTENANCE_ON, language))  # asks first
+    assert (await store.get()).maintenance_mode is False
+    turn = await replay.press(admin, tx(texts.BTN_MAINTENANCE_CONFIRM, language))
     assert toasts(turn) == [tx(texts.SAVED, language)]
     assert (await store.get()).maintenance_mode is True
     assert tx(texts.BTN_MAINTENANCE_OFF, language) in turn.buttons()

@@ -26,9 +26,19 @@ from tests.features.common.support import (
     press_raw,
     reply_keyboard,
 )
+from tests.features.executor.helpers import (
+    alerts,
+    assert_each_query_answered_once,
+    staff,
+    toasts,
+    tx,
+)
 from tests.replay_plugin import Replay
 from workers.bot.core.gateway_settings import DEFAULT_MAINTENANCE_MESSAGE
 from workers.bot.core.texts import ACCESS_BLOCKED, ACCESS_BLOCKED_SUPPORT
+from workers.bot.core.ui import texts as ui_texts
+from workers.bot.features.admin import texts as admin_texts
+from workers.bot.features.common.texts import HELP_SUPPORT
 from workers.bot.locales import create_i18n
 
 FRESH_SETTINGS = {"WORKER_GATEWAY_SETTINGS_CACHE_SECONDS": "0"}
@@ -255,6 +265,74 @@ async def test_blocked_users_are_told_whom_to_contact_and_lose_the_menu(
     assert answers[0]["text"] == with_support.replace("&lt;", "<").replace("&gt;", ">")
     # /help stays open to them.
     assert "/help" in (await replay.command(blocked, "help")).text
+
+
+def _service_calls(replay: Replay) -> int:
+    return sum(len(c.calls) for c in replay.services.controls.values())
+
+
+@pytest.mark.replay(env=FRESH_SETTINGS)
+@pytest.mark.parametrize("language", ["ru", "uz"])
+async def test_maintenance_is_confirmed_spares_staff_and_reads_nobodys_profile(
+    replay: Replay, redis: Redis, language: str
+) -> None:
+    await replay.start()
+    store = gateway_settings(replay, redis)
+    i18n = create_i18n()
+    admin = staff(replay, ADMIN, language, "Dilshod")
+    await replay.command(admin, "settings")
+    # One tap does not lock everyone out: it shows what they would see, and asks.
+    turn = await replay.press(admin, tx(admin_texts.BTN_MAINTENANCE_ON, language))
+    assert turn.text.startswith(tx(admin_texts.MAINTENANCE_CONFIRM, language).split("\n")[0])
+    assert tx(DEFAULT_MAINTENANCE_MESSAGE, language) in turn.text
+    assert turn.buttons() == [
+        tx(admin_texts.BTN_MAINTENANCE_CONFIRM, language),
+        tx(admin_texts.BTN_BACK, language),
+    ]
+    assert (await store.get()).maintenance_mode is False
+    turn = await replay.press(admin, tx(admin_texts.BTN_BACK, language))
+    assert tx(admin_texts.BTN_MAINTENANCE_ON, language) in turn.buttons()
+    assert (await store.get()).maintenance_mode is False
+    await replay.press(admin, tx(admin_texts.BTN_MAINTENANCE_ON, language))
+    turn = await replay.press(admin, tx(admin_texts.BTN_MAINTENANCE_CONFIRM, language))
+    assert toasts(turn) == [tx(admin_texts.SAVED, language)]
+    assert (await store.get()).maintenance_mode is True
+    assert tx(admin_texts.BTN_MAINTENANCE_OFF, language) in turn.buttons()
+    await store.set("support_contact", "@uk_support", actor_user_id=ADMIN.id)
+
+    # Nobody's profile is cached now (the manager has not written to the bot at all).
+    prefix = replay.settings.redis.key_prefix
+    await redis.delete(*(f"{prefix}:profile:{p.telegram_id}" for p in (RESIDENT, PLUMBER, MANAGER)))
+    notice = (
+        i18n.gettext(DEFAULT_MAINTENANCE_MESSAGE, locale=language)
+        + "\n"
+        + i18n.gettext(HELP_SUPPORT, locale=language).format(support="@uk_support")
+    )
+    before = _service_calls(replay)
+    resident = replay.user(RESIDENT.telegram_id, "Aziz", language_code=language)
+    plumber = replay.user(PLUMBER.telegram_id, "Bekzod", language_code=language)
+    stranger = replay.user(777_801, "Stranger", language_code=language)
+    for turn in (
+        await replay.command(resident, "my_requests"),
+        await replay.text(resident, tx(ui_texts.BTN_CREATE_REQUEST, language)),
+        await replay.text(plumber, tx(ui_texts.BTN_ACTIVE_REQUESTS, language)),
+        await replay.command(stranger, "start"),
+    ):
+        assert turn.texts == [notice]
+    message = replay.telegram.bot_messages(resident.chat_id)[-1]
+    turn = await press_raw(
+        replay, resident, message, f"rq:v:{replay.services.seed_requests['new']}"
+    )
+    assert alerts(turn) == [notice]
+    # Not one service call for any of them: no profile read, no token, no request.
+    assert _service_calls(replay) == before
+
+    # Staff keep working: the manager is on the roster the confirmation built from U5.
+    manager = replay.user(MANAGER.telegram_id, "Nodira", language_code=language)
+    assert "/users" in (await replay.command(manager, "help")).text
+    turn = await replay.text(manager, tx(ui_texts.BTN_USERS, language))
+    assert turn.texts and turn.texts[0] != notice
+    assert_each_query_answered_once(replay)
 
 
 async def test_fallback_answers_what_nobody_handled(replay: Replay) -> None:

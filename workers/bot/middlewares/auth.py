@@ -12,6 +12,12 @@ Handlers receive ``auth: AuthContext``:
   cached in Redis until shortly before it expires and refreshed once on a 401
   (:class:`shared.clients.TokenStore`). The token is fetched only when a handler needs it.
 
+**Maintenance**: while ``maintenance_mode`` is on, an update the maintenance gate answers (a
+private message, a button press) from someone whose profile is not cached and who is not on the
+staff roster (:class:`~workers.bot.core.auth.ProfileCache`) is not looked up at all: no user
+service call, no token; ``auth.user`` is ``None`` and ``auth.unread`` tells the gate to answer.
+Staff — cached, or on the roster — are read as usual and keep working.
+
 A profile carrying a language the user chose (U4) becomes the saved locale of a session that has
 none yet, so the user's choice follows them to a new chat or after the session expired. For
 someone without a profile, an expired session's choice is read back from ``bot_sessions`` here
@@ -24,12 +30,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Chat, TelegramObject, User
+from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
 
 from shared.clients import TokenStore
 from workers.bot.core.auth import AuthContext, ProfileCache
 from workers.bot.core.context import UpdateContext
+from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.locales import LOCALES
 from workers.bot.sessions import SessionStore
 
@@ -53,9 +60,13 @@ class AuthMiddleware(BaseMiddleware):
             return await handler(event, data)
         prefetched = data.get("prefetched")
         if prefetched is not None and prefetched.profile_read:
-            profile = await self.profiles.finish_get(sender.id, prefetched.profile)
+            cached = prefetched.profile
         else:
-            profile = await self.profiles.get(sender.id)
+            cached = await self.profiles.cached(sender.id)
+        if cached is None and await self._maintenance_quiet(event, data, sender.id):
+            data["auth"] = AuthContext(sender.id, None, self.profiles, self.tokens, unread=True)
+            return await handler(event, data)
+        profile = await self.profiles.finish_get(sender.id, cached)
         data["auth"] = AuthContext(sender.id, profile, self.profiles, self.tokens)
         ctx: UpdateContext = data["update_context"]
         chat: Chat | None = data.get("event_chat")
@@ -70,6 +81,21 @@ class AuthMiddleware(BaseMiddleware):
             if saved in LOCALES:
                 self._switch(data, ctx, saved)
         return await handler(event, data)
+
+    async def _maintenance_quiet(
+        self, event: TelegramObject, data: dict[str, Any], telegram_id: int
+    ) -> bool:
+        """Whether to leave this sender's profile unread: maintenance is on, the gate answers
+        this update, and the sender is not on the staff roster."""
+        store = data.get("gateway_settings")
+        if not isinstance(store, GatewaySettingsStore) or not isinstance(event, Update):
+            return False
+        gated = event.callback_query is not None or (
+            event.message is not None and event.message.chat.type == "private"
+        )
+        if not gated or not (await store.get()).maintenance_mode:
+            return False
+        return not await self.profiles.may_be_staff(telegram_id)
 
     def _switch(self, data: dict[str, Any], ctx: UpdateContext, language: str) -> None:
         ctx.locale, ctx.locale_saved = language, True

@@ -68,7 +68,8 @@ TABS: Final[dict[str, str]] = {
 }
 ManagerAct = Literal["cnf", "acc", "grp", "exe", "rtw", "clr", "cnl"]
 UserAct = Literal["apr", "blk", "bly", "ubl", "uby"]
-SettingsAct = Literal["lru", "luz", "mon", "mof", "mru", "muz", "sup", "qh"]
+# mon asks to confirm, mok confirms, mbk goes back to the settings (maintenance on needs a confirm).
+SettingsAct = Literal["lru", "luz", "mon", "mok", "mbk", "mof", "mru", "muz", "sup", "qh"]
 
 
 # Field types: workers.bot.core.callbacks (button data is validated before a handler runs).

@@ -1,6 +1,10 @@
 """/settings (admin): the gateway-kept settings, shown in one message with a button per change.
 
-Language and maintenance switch with one tap (the message is edited in place); the texts
+Language switches with one tap (the message is edited in place); maintenance is turned off with
+one tap but on only after a confirmation showing what residents and executors will see (a stray
+tap must not lock everyone out). Confirming also rebuilds the staff roster from U5 (approved
+managers and admins): during maintenance the gateway tells staff from everyone else by it, without
+reading anyone's profile (:mod:`workers.bot.middlewares.auth`). The texts
 (maintenance message RU / UZ, support contact) are asked for in an FSM step, where ``-`` clears
 one back to its default. Every change goes through
 :class:`~workers.bot.core.gateway_settings.GatewaySettingsStore`, which validates it, logs
@@ -18,9 +22,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
+from shared.logs import get_logger
 from workers.bot.core import gate, ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gateway_settings import (
+    DEFAULT_MAINTENANCE_MESSAGE,
     DEFAULT_QUIET_HOURS,
     MAINTENANCE_MESSAGE_LIMIT,
     SUPPORT_CONTACT_LIMIT,
@@ -38,11 +44,13 @@ from workers.bot.features.admin.states import SettingsEdit
 
 __all__ = ["router", "settings_view"]
 
+log = get_logger(__name__)
 router = Router(name="admin-settings")
 
 _SETTINGS = gate.command("settings", gate.ADMIN)
 _ADMIN = gate.roles(gate.ADMIN)
 _CLEAR: Final = "-"
+_ROSTER_PAGES: Final = 50  # 100 a page: a bound on the work, far above any real staff
 # Text settings: the button's act → (setting, the question, its limit).
 _TEXT_ACTS: Final[dict[str, tuple[SettingName, str, int]]] = {
     "mru": ("maintenance_message_ru", texts.ASK_MESSAGE_RU, MAINTENANCE_MESSAGE_LIMIT),
@@ -141,15 +149,62 @@ async def settings(
     await message.answer(text, reply_markup=keyboard)
 
 
-@router.callback_query(SettingsCB.filter(F.act.in_({"lru", "luz", "mon", "mof"})), flags=_ADMIN)
+def _confirm_view(current: GatewaySettings, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    """What turning maintenance on will show (the admin's language), with Confirm and Back."""
+    message = current.maintenance_message(locale) or ui.tr(DEFAULT_MAINTENANCE_MESSAGE)
+    text = ui.tr(texts.MAINTENANCE_CONFIRM, message=ui.safe(message, MAINTENANCE_MESSAGE_LIMIT))
+    rows = [
+        [btn(ui.tr(texts.BTN_MAINTENANCE_CONFIRM), SettingsCB(act="mok"))],
+        [btn(ui.tr(texts.BTN_BACK), SettingsCB(act="mbk"))],
+    ]
+    return text, markup(rows)
+
+
+async def _rebuild_staff_roster(auth: AuthContext, clients: ServiceClients) -> None:
+    """The roster from U5: every approved, active manager and admin (best effort: without it
+    the roster stays as profile reads left it, which holds whoever of the staff wrote lately)."""
+    found: set[int] = {auth.telegram_id}
+    try:
+        for role in ("manager", "admin"):
+            page = 1
+            while page <= _ROSTER_PAGES:
+                listed = await clients.users.list_users(
+                    status="approved", role=role, page=page, size=100
+                )
+                found.update(u.telegram_id for u in listed.items if u.is_active)
+                if page >= listed.pages:
+                    break
+                page += 1
+    except ServiceError as exc:
+        log.warning("staff_roster_not_rebuilt", error=type(exc).__name__)
+        return
+    await auth.set_staff_roster(found)
+
+
+@router.callback_query(
+    SettingsCB.filter(F.act.in_({"lru", "luz", "mon", "mok", "mbk", "mof"})), flags=_ADMIN
+)
 async def switch(
     query: CallbackQuery,
     callback_data: SettingsCB,
     auth: AuthContext,
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
+    locale: str,
 ) -> None:
     act = callback_data.act
+    if act == "mon":
+        gateway_settings.invalidate()
+        current = await gateway_settings.get()
+        if not current.maintenance_mode:
+            await ui.edit_or_send(query, *_confirm_view(current, locale))
+            return
+        act = "mbk"  # on already (another admin): just the settings as they are
+    if act == "mbk":
+        await ui.edit_or_send(query, *await settings_view(gateway_settings, clients))
+        return
+    if act == "mok":
+        await _rebuild_staff_roster(auth, clients)
     if act in ("lru", "luz"):
         await gateway_settings.set(
             "default_language",
@@ -160,7 +215,7 @@ async def switch(
     else:
         await gateway_settings.set(
             "maintenance_mode",
-            act == "mon",
+            act == "mok",
             actor_user_id=auth.user_id,
             actor_telegram_id=auth.telegram_id,
         )

@@ -153,6 +153,13 @@ LANGUAGE_UZ: Final = N_("O'zbekcha")
 BTN_LANGUAGE_DEFAULT: Final = N_("Язык по умолчанию: {language}")
 BTN_MAINTENANCE_ON: Final = N_("Включить техобслуживание")
 BTN_MAINTENANCE_OFF: Final = N_("Выключить техобслуживание")
+MAINTENANCE_CONFIRM: Final = N_(
+    "<b>Включить техобслуживание?</b>\n"
+    "Жители и исполнители будут получать только это сообщение:\n\n"
+    "<i>{message}</i>\n\n"
+    "Менеджеры и администраторы продолжат работать."
+)
+BTN_MAINTENANCE_CONFIRM: Final = N_("Да, включить")
 BTN_MESSAGE_RU: Final = N_("Сообщение RU")
 BTN_MESSAGE_UZ: Final = N_("Сообщение UZ")
 BTN_SUPPORT: Final = N_("Контакт поддержки")

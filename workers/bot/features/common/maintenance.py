@@ -3,6 +3,8 @@
 Registered first in the first router, so it answers before any feature: a private message gets
 the maintenance text, a callback query an alert with it (its one answer); no service is called.
 Group messages are left alone (the bot must not answer every line of a group).
+Nobody's profile is read for this (:class:`workers.bot.middlewares.auth.AuthMiddleware` leaves it
+unread unless it is cached or the sender is on the staff roster).
 Approved managers and admins pass: admins turn the mode off in /settings, and the people who
 run the service keep working while residents and executors wait. The admin's support contact
 follows the message, so a user with something urgent knows whom to call. The handlers carry the
@@ -42,6 +44,10 @@ class MaintenanceOn(Filter):
         if gateway_settings is None:
             return False
         current = await gateway_settings.get()
+        if auth is not None and auth.unread:
+            # Left unread because of the maintenance: the gate answers even if the mode went off
+            # in between (no handler may take an unread user for an unregistered one).
+            return {"maintenance": current}
         if not current.maintenance_mode:
             return False
         if auth is not None and auth.status == "approved" and STAFF & set(auth.roles):
