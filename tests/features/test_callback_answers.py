@@ -30,6 +30,7 @@ from shared.settings import WorkerSection
 from tests.features.common.support import gateway_settings
 from tests.replay_plugin import Replay, runtime_with_routers
 from workers.bot.core.broadcast.message import BroadcastStopCB
+from workers.bot.core.cards import PhotosCB
 from workers.bot.core.comments import CommentsCB, CommentWriteCB
 from workers.bot.core.parked import ParkedCB
 from workers.bot.core.ui import NoopCB
@@ -243,6 +244,7 @@ ROUTES: list[Route] = [
     # comments and notification settings
     Route(RESIDENT, lambda w: CommentsCB(number=_new(w))),
     Route(RESIDENT, lambda w: CommentWriteCB(number=_new(w))),
+    Route(RESIDENT, lambda w: PhotosCB(number=_new(w))),
     Route(RESIDENT, lambda w: NotifyCB(act="m")),
     # broadcasts (no draft in these chats: the "draft lost" alert, or nothing to stop)
     Route(MANAGER, lambda w: broadcast.BroadcastAudienceCB(kind="yards")),

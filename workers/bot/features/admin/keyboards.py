@@ -24,6 +24,11 @@ from pydantic import Field
 
 from shared.clients.models.common import Role, Specialization
 from workers.bot.core import callbacks as cb
+from workers.bot.core.cards.callbacks import ManagerAct, Tab
+from workers.bot.core.cards.callbacks import ManagerActionCB as ManagerActionCB
+from workers.bot.core.cards.callbacks import ManagerCardCB as RequestCardCB
+from workers.bot.core.cards.callbacks import ManagerListCB as RequestListCB
+from workers.bot.core.cards.manager import TABS as TABS
 from workers.bot.core.vocabulary import ROLES, SPECIALIZATIONS
 
 __all__ = [
@@ -39,6 +44,7 @@ __all__ = [
     "InviteSpecsCB",
     "InviteTimeCB",
     "ListView",
+    "ManagerAct",
     "ManagerActionCB",
     "RejectLinkCB",
     "RequestCardCB",
@@ -49,6 +55,7 @@ __all__ = [
     "SettingsCB",
     "SpecsCB",
     "SpecsSaveCB",
+    "Tab",
     "UserActionCB",
     "UserCardCB",
     "UsersCB",
@@ -58,22 +65,12 @@ __all__ = [
     "to_mask",
 ]
 
-# List tabs: code → request status.
-TABS: Final[dict[str, str]] = {
-    "n": "new",
-    "d": "done",
-    "r": "returned",
-    "p": "purchase",
-    "c": "clarification",
-}
-ManagerAct = Literal["cnf", "acc", "grp", "exe", "rtw", "clr", "cnl"]
 UserAct = Literal["apr", "blk", "bly", "ubl", "uby"]
 # mon asks to confirm, mok confirms, mbk goes back to the settings (maintenance on needs a confirm).
 SettingsAct = Literal["lru", "luz", "mon", "mok", "mbk", "mof", "mru", "muz", "sup", "qh"]
 
 
 # Field types: workers.bot.core.callbacks (button data is validated before a handler runs).
-Tab = Literal["n", "d", "r", "p", "c"]
 Spec = Specialization
 # A packed ListView: status code . role code . page . search cache key.
 ViewCtx = Annotated[
@@ -82,23 +79,6 @@ ViewCtx = Annotated[
 _DEFAULT_VIEW: Final = "p.-.1."
 ROLE_ORDER: Final[tuple[str, ...]] = ROLES
 SPEC_ORDER: Final[tuple[str, ...]] = SPECIALIZATIONS
-
-
-class RequestListCB(CallbackData, prefix="mrl"):
-    tab: Tab = "n"
-    page: cb.Page = 1
-
-
-class RequestCardCB(CallbackData, prefix="mrv"):
-    number: cb.RequestNumber
-    tab: Tab = "n"
-    page: cb.Page = 1
-
-
-class ManagerActionCB(CallbackData, prefix="mra"):
-    number: cb.RequestNumber
-    version: cb.Version
-    act: ManagerAct
 
 
 class AssignGroupCB(CallbackData, prefix="mrg"):

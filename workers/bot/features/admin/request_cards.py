@@ -7,17 +7,19 @@ a card that is behind gets the reason as an alert and the card as it is now.
 
 from __future__ import annotations
 
-import asyncio
+from typing import cast
 
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
-from shared.clients.models import Request, User
+from shared.clients.models import Request
 from workers.bot.core import ui
+from workers.bot.core.cards import load_extras
+from workers.bot.core.cards.callbacks import Tab
+from workers.bot.core.cards.manager import TABS, manager_card
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.replies import report_failure
-from workers.bot.features.admin import render_requests as render
 from workers.bot.features.admin import texts
 
 __all__ = ["card_view", "show_current_card", "updated_text"]
@@ -31,28 +33,14 @@ def updated_text(request: Request) -> str:
     )
 
 
-async def _people(clients: ServiceClients, request: Request) -> tuple[User | None, User | None]:
-    async def one(user_id: int | None) -> User | None:
-        if user_id is None:
-            return None
-        try:
-            return await clients.users.get(user_id)
-        except ServiceError as exc:
-            if ui.is_transient(exc):
-                raise
-            return None  # a deleted user still leaves a readable card
-
-    applicant, executor = await asyncio.gather(
-        one(request.applicant_user_id), one(request.executor_user_id)
-    )
-    return applicant, executor
-
-
 async def card_view(
     clients: ServiceClients, request: Request, tab: str | None = None, page: int = 1
 ) -> tuple[str, InlineKeyboardMarkup]:
-    applicant, executor = await _people(clients, request)
-    return render.manager_card(request, applicant, executor, tab, page)
+    """The manager's card (one builder, :mod:`workers.bot.core.cards.manager`) with the people
+    by name and, in ``clarification``, the question and the answers (internal comments too)."""
+    extras = await load_extras(clients, request, applicant=True, internal=True)
+    chosen = cast("Tab", tab) if tab in TABS else None
+    return manager_card(request, extras, chosen, page)
 
 
 async def show_current_card(

@@ -1,7 +1,7 @@
 """The manager's requests: lists by status, the card and the status actions (assignment is in
 :mod:`workers.bot.features.admin.assign`).
 
-One-tap actions (Confirm, Force accept) write with the key
+One-tap actions (Confirm, Force accept, Resume) write with the key
 ``<action>:<number>:<version>:<actor>``: a double tap is one call, and a tap on a card whose
 ``status_version`` is behind gets the service's ``409 version_conflict`` → the "outdated" alert
 and the card as it is now. Actions needing a text (Return to work, Clarify, Cancel) ask for it
@@ -47,7 +47,12 @@ _COMMENT_ACTS: Final[dict[str, tuple[RequestStatus, str]]] = {
     "clr": ("clarification", texts.ASK_QUESTION),
     "cnl": ("cancelled", texts.ASK_CANCEL_REASON),
 }
-_ONE_TAP: Final[dict[str, RequestStatus]] = {"cnf": "confirmed", "acc": "accepted"}
+# One tap: Confirm, Force accept and Resume (from purchase or clarification back to work).
+_ONE_TAP: Final[dict[str, RequestStatus]] = {
+    "cnf": "confirmed",
+    "acc": "accepted",
+    "res": "in_progress",
+}
 
 
 async def _list(clients: ServiceClients, tab: str, page: int) -> Page[Request]:

@@ -1,6 +1,7 @@
-"""**Comments** (R11, 5 per page, oldest first, edited in place) and **Write a comment** (R12,
-key ``upd:<update_id>``). Applicants never see internal comments; everyone but managers must be
-able to see the request (R5 with ``viewer_user_id``) before its thread is shown or written to."""
+"""Under every request card: **Comments** (R11, 5 per page, oldest first, edited in place),
+**Write a comment** (R12, key ``upd:<update_id>``) and **Photos (N)** (the request's photos as
+albums). Applicants never see internal comments; everyone but managers must be able to see the
+request (R5 with ``viewer_user_id``) before its thread or photos are shown or written to."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from shared.clients.models.requests import Comment
 from shared.logs import get_logger
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.cards import PhotosCB, photo_count, send_photos
+from workers.bot.core.cards import texts as card_texts
 from workers.bot.core.comments import BTN_WRITE_COMMENT, CommentsCB, CommentWriteCB
 from workers.bot.features.comments import texts
 
@@ -128,6 +131,33 @@ async def show(
         ]
     )
     await ui.edit_or_send(query, "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.callback_query(PhotosCB.filter(), flags=_FLAGS)
+async def photos(
+    query: CallbackQuery,
+    callback_data: PhotosCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    bot: Bot,
+) -> None:
+    """The card's **Photos (N)**: the request's photos and completion photos as albums, for
+    whoever may see the request (R5 with the viewer's visibility; managers see every one)."""
+    number = callback_data.number
+    if auth.user is None:
+        return
+    viewer = None if auth.active_role in MANAGERS else auth.user.id
+    try:
+        request = await clients.requests.get(number, viewer_user_id=viewer)
+    except ServiceNotFound:
+        await ui.answer_query(query, ui.tr(texts.NOT_FOUND), show_alert=True)
+        return
+    if not photo_count(request):
+        await ui.answer_query(query, ui.tr(card_texts.PHOTOS_NONE, number=number), show_alert=True)
+        return
+    chat = query.message.chat.id if query.message is not None else query.from_user.id
+    sent = await send_photos(bot, chat, request)
+    log.info("card_photos_sent", number=number, files=sent)
 
 
 @router.callback_query(CommentWriteCB.filter(), flags=_FLAGS)

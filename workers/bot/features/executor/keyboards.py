@@ -1,4 +1,5 @@
-"""Callback data of the executor's lists, cards and actions (all ≤ 64 bytes packed).
+"""Callback data of the executor's lists, cards and actions (all ≤ 64 bytes packed; the card's
+own — ``exl``, ``exv``, ``exa`` — live with the one card builder in :mod:`workers.bot.core.cards`).
 
 ``exl:<page>`` a page of active requests, ``exv:<number>:<page>`` a card,
 ``exa:<number>:<version>:<action>`` a work action on the card (``pur`` purchase, ``res`` resume,
@@ -8,12 +9,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from workers.bot.core import callbacks as cb
+from workers.bot.core.cards.callbacks import ExecutorActionCB as ActionCB
+from workers.bot.core.cards.callbacks import ExecutorCardCB as CardCB
+from workers.bot.core.cards.callbacks import ExecutorListCB as ListCB
+from workers.bot.core.cards.callbacks import WorkAction as WorkAction
 
 __all__ = [
     "ActionCB",
@@ -26,23 +29,6 @@ __all__ = [
     "button",
     "markup",
 ]
-
-WorkAction = Literal["pur", "res", "cmp"]
-
-
-class ListCB(CallbackData, prefix="exl"):
-    page: cb.Page = 1
-
-
-class CardCB(CallbackData, prefix="exv"):
-    number: cb.RequestNumber
-    page: cb.Page = 1
-
-
-class ActionCB(CallbackData, prefix="exa"):
-    number: cb.RequestNumber
-    version: cb.Version
-    action: WorkAction
 
 
 class FinishCB(CallbackData, prefix="exf"):

@@ -6,10 +6,14 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.clients.models import Page, Request
 from workers.bot.core import ui
-from workers.bot.core.comments import comments_row
+from workers.bot.core.cards import CardExtras
+from workers.bot.core.cards.executor import (
+    DESCRIPTION_LIMIT,
+    executor_card,
+    executor_list_back,
+)
 from workers.bot.features.executor import texts
 from workers.bot.features.executor.keyboards import (
-    ActionCB,
     CardCB,
     ClaimCB,
     ListCB,
@@ -28,7 +32,6 @@ __all__ = [
 ]
 
 PAGE_SIZE = 5
-DESCRIPTION_LIMIT = 1500
 
 
 def list_line(request: Request) -> str:
@@ -83,36 +86,9 @@ def pool_list(page: Page[Request]) -> tuple[str, InlineKeyboardMarkup | None]:
     return "\n\n".join(lines), markup(rows)
 
 
-def card(request: Request, page: int = 1) -> tuple[str, InlineKeyboardMarkup]:
-    text = ui.tr(
-        texts.CARD,
-        number=ui.escape(request.request_number),
-        status=ui.status_label(request.status),
-        category=ui.category_label(request.category),
-        urgency=ui.urgency_label(request.urgency),
-        address=ui.address_text(request.address),
-        created=ui.fmt_datetime(request.created_at),
-        description=ui.safe(request.description, DESCRIPTION_LIMIT),
-    )
-    if request.completion_report:
-        report = ui.safe(request.completion_report, 1000)
-        text += "\n\n" + ui.tr(texts.CARD_REPORT, report=report)
-    number, version = request.request_number, request.status_version
-    actions: list[InlineKeyboardButton] = []
-    if request.status == "in_progress":
-        actions.append(
-            button(
-                ui.tr(texts.BTN_PURCHASE), ActionCB(number=number, version=version, action="pur")
-            )
-        )
-        actions.append(
-            button(
-                ui.tr(texts.BTN_COMPLETE), ActionCB(number=number, version=version, action="cmp")
-            )
-        )
-    elif request.status in ("purchase", "clarification"):
-        actions.append(
-            button(ui.tr(texts.BTN_RESUME), ActionCB(number=number, version=version, action="res"))
-        )
-    back = [button(ui.tr(texts.BTN_BACK), ListCB(page=page))]
-    return text, markup([actions, comments_row(number), back])
+def card(
+    request: Request, extras: CardExtras, viewer_id: int | None, page: int = 1
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The executor's card (the one builder, :mod:`workers.bot.core.cards.executor`), its way
+    back leading to the active list's ``page``."""
+    return executor_card(request, extras, viewer_id, executor_list_back(page))

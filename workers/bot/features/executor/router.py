@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
 from shared.clients.errors import (
@@ -23,6 +23,7 @@ from shared.clients.errors import (
 from shared.clients.models import Page, Request
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.cards import load_extras
 from workers.bot.core.gate import EXECUTOR
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.replies import answer, report_failure
@@ -61,6 +62,14 @@ async def _pool_page(clients: ServiceClients, user_id: int, page: int) -> Page[R
     return result
 
 
+async def _card(
+    clients: ServiceClients, auth: AuthContext, request: Request, page: int = 1
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The executor's one card, with the clarification thread when there is one."""
+    extras = await load_extras(clients, request, executor=False, internal=True)
+    return render.card(request, extras, auth.user_id, page)
+
+
 @router.message(
     ui.menu_button(ui.MenuButton.ACTIVE_REQUESTS),
     flags={"command": "my_requests", **_WORK},
@@ -89,7 +98,7 @@ async def open_card(
     gateway_settings: GatewaySettingsStore,
 ) -> None:
     request = await clients.requests.get(callback_data.number, viewer_user_id=auth.user_id)
-    await ui.edit_or_send(query, *render.card(request, callback_data.page))
+    await ui.edit_or_send(query, *await _card(clients, auth, request, callback_data.page))
 
 
 @router.callback_query(ActionCB.filter(F.action == "res"), flags=_WORK)
@@ -114,7 +123,7 @@ async def resume(
         await _refresh_after_conflict(query, number, exc, auth, clients, gateway_settings)
         return
     await answer(query, ui.tr(texts.RESUMED, number=number))
-    await ui.edit_or_send(query, *render.card(request))
+    await ui.edit_or_send(query, *await _card(clients, auth, request))
 
 
 @router.callback_query(ActionCB.filter(F.action.in_({"pur", "cmp"})), flags=_WORK)
@@ -143,7 +152,7 @@ async def start_work_action(
         or request.executor_user_id != auth.user_id
     ):
         await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
-        await ui.edit_or_send(query, *render.card(request))
+        await ui.edit_or_send(query, *await _card(clients, auth, request))
         return
     await work.begin(query, state, callback_data)
 
@@ -162,7 +171,7 @@ async def _refresh_after_conflict(
         request = await clients.requests.get(number, viewer_user_id=auth.user_id)
     except ServiceError:
         return  # the alert said enough; the card stays as it was
-    await ui.edit_or_send(query, *render.card(request))
+    await ui.edit_or_send(query, *await _card(clients, auth, request))
 
 
 @router.message(ui.menu_button(ui.MenuButton.GROUP_POOL), flags=_WORK)

@@ -14,14 +14,18 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, Update
 
 from shared.clients import ServiceClients
-from shared.clients.errors import ServiceConflict, ServiceError
+from shared.clients.errors import ServiceConflict, ServiceError, ServiceNotFound
 from shared.logs import get_logger
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.cards import load_extras
+from workers.bot.core.cards.executor import executor_card
+from workers.bot.core.cards.manager import manager_card
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.ui import texts as ui_texts
+from workers.bot.core.vocabulary import is_staff_role
 from workers.bot.features.requests import texts
-from workers.bot.features.requests.card_data import load_card
+from workers.bot.features.requests.card_data import load_card, viewer_id
 from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.render_card import CardView, back_button, card_markup, card_text
@@ -30,7 +34,7 @@ from workers.bot.features.requests.replies import answer_stale
 from workers.bot.features.requests.states import ReplyClarification
 from workers.bot.features.requests.support import chat_of
 
-__all__ = ["VIEW_FLAGS", "actionable", "router", "show_card"]
+__all__ = ["VIEW_FLAGS", "actionable", "open_card", "router", "show_card"]
 
 log = get_logger(__name__)
 router = Router(name="requests.card")
@@ -78,12 +82,39 @@ async def actionable(
     return None
 
 
+async def open_card(
+    event: CallbackQuery | Message,
+    auth: AuthContext,
+    clients: ServiceClients,
+    number: str,
+    back: Back,
+) -> None:
+    """The card of the viewer's active role, the same one their own lists open: the executor's
+    (with its work actions) and the manager's (with theirs) come from
+    :mod:`workers.bot.core.cards`; everyone else gets the applicant's card."""
+    role = auth.active_role
+    if auth.user is None or not (role == "executor" or is_staff_role(role)):
+        await show_card(event, await load_card(clients, auth, number), number, back)
+        return
+    try:
+        request = await clients.requests.get(number, viewer_user_id=viewer_id(auth))
+    except ServiceNotFound:
+        await show_card(event, None, number, back)
+        return
+    if role == "executor":
+        extras = await load_extras(clients, request, executor=False, internal=True)
+        card = executor_card(request, extras, auth.user.id, back_button(back))
+    else:
+        extras = await load_extras(clients, request, applicant=True, internal=True)
+        card = manager_card(request, extras)
+    await ui.edit_or_send(event, *card)
+
+
 @router.callback_query(CardCb.filter(F.act == "v"), flags=VIEW_FLAGS)
 async def on_view(
     query: CallbackQuery, callback_data: CardCb, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    view = await load_card(clients, auth, callback_data.number)
-    await show_card(query, view, callback_data.number, Back.unpack(callback_data.back))
+    await open_card(query, auth, clients, callback_data.number, Back.unpack(callback_data.back))
 
 
 # -- cancel (new) ----------------------------------------------------------------------------------

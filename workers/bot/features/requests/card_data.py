@@ -1,5 +1,5 @@
 """Reading what a request card shows: the request as this viewer may see it (R5), the
-executor's name (U3) and, in ``clarification``, the manager's question (R11).
+executor's name (U3) and, in ``clarification``, the manager's question and the answers (R11).
 
 Not found and not visible are the same answer (R5 with ``viewer_user_id`` for everyone but
 managers). The name and the question are extras: when they cannot be read the card is shown
@@ -8,21 +8,17 @@ without them.
 
 from __future__ import annotations
 
-from typing import Final
-
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError, ServiceNotFound
-from shared.clients.models.requests import Request
 from shared.logs import get_logger
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.cards import load_thread
 from workers.bot.core.vocabulary import is_staff_role
 from workers.bot.features.requests.render_card import CardView
 
 __all__ = ["load_card", "viewer_id"]
 
 log = get_logger(__name__)
-
-_COMMENTS_PAGE: Final = 50
 
 
 def viewer_id(auth: AuthContext) -> int | None:
@@ -44,7 +40,7 @@ async def load_card(clients: ServiceClients, auth: AuthContext, number: str) -> 
     return CardView(
         request,
         executor_name=await _executor_name(clients, request.executor_user_id),
-        question=await _question(clients, request) if request.status == "clarification" else None,
+        thread=await load_thread(clients, request),
         owner=owner,
     )
 
@@ -59,19 +55,3 @@ async def _executor_name(clients: ServiceClients, user_id: int | None) -> str | 
         return None
     name = " ".join(part for part in (executor.first_name, executor.last_name) if part)
     return name or (f"@{executor.username}" if executor.username else None)
-
-
-async def _question(clients: ServiceClients, request: Request) -> str | None:
-    """The text of the newest move into ``clarification`` (the manager's question)."""
-    number = request.request_number
-    try:
-        page = await clients.requests.comments(number, size=_COMMENTS_PAGE)
-        if page.pages > 1:
-            page = await clients.requests.comments(number, page=page.pages, size=_COMMENTS_PAGE)
-    except ServiceError as exc:
-        log.info("card_question_unavailable", status=exc.status, code=exc.code)
-        return None
-    for comment in reversed(page.items):
-        if comment.new_status == "clarification" and comment.comment_text:
-            return comment.comment_text
-    return None

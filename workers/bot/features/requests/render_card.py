@@ -15,6 +15,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.clients.models.requests import Request
 from workers.bot.core import ui
+from workers.bot.core.cards import Thread, photo_count, photos_row
+from workers.bot.core.cards.thread import answers_text
 from workers.bot.core.comments import comments_row
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.acceptance.keyboards import AcceptListCb
@@ -33,11 +35,12 @@ NAME_LIMIT: Final = 64
 
 @dataclass(frozen=True, slots=True)
 class CardView:
-    """What a card shows besides the request: who executes it and the open question."""
+    """What a card shows besides the request: who executes it and the open question with its
+    answers."""
 
     request: Request
     executor_name: str | None = None
-    question: str | None = None
+    thread: Thread | None = None
     # The viewer owns the request (applicant actions are offered).
     owner: bool = False
 
@@ -69,13 +72,15 @@ def card_text(view: CardView) -> str:
         lines.append(ui.tr(texts.CARD_CLOSED, date=ui.fmt_datetime(request.closed_at)))
     if request.rating is not None:
         lines.append(ui.tr(texts.CARD_RATING, stars=stars(request.rating)))
-    if request.media_files:
-        lines.append(ui.tr(texts.CARD_MEDIA, count=len(request.media_files)))
+    if photo_count(request):
+        lines.append(ui.tr(texts.CARD_MEDIA, count=ui.fmt_count(photo_count(request))))
     sections = [
         ui.tr(texts.CARD_DESCRIPTION, description=ui.safe(request.description, DESCRIPTION_LIMIT))
     ]
-    if view.question:
-        sections.append(ui.tr(texts.CARD_QUESTION, question=ui.safe(view.question, NOTE_LIMIT)))
+    if view.thread is not None:
+        question = ui.tr(texts.CARD_QUESTION, question=ui.safe(view.thread.question, NOTE_LIMIT))
+        answers = answers_text(view.thread)
+        sections.append(f"{question}\n{answers}" if answers else question)
     if request.completion_report:
         sections.append(
             ui.tr(texts.CARD_REPORT, report=ui.safe(request.completion_report, REPORT_LIMIT))
@@ -121,6 +126,7 @@ def card_markup(view: CardView, back: Back) -> InlineKeyboardMarkup | None:
                 for act, label in _ACTIONS.get(request.status, ())
             ]
         )
+    rows.append(photos_row(request))
     if view.owner and request.status not in ("accepted", "cancelled"):
         rows.append(comments_row(request.request_number))
     back_row = back_button(back)

@@ -20,8 +20,7 @@ from workers.bot.core.auth import AuthContext
 from workers.bot.core.parked import leave_beside, offer_markup, step_beside
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.requests import texts
-from workers.bot.features.requests.card import VIEW_FLAGS, show_card
-from workers.bot.features.requests.card_data import load_card
+from workers.bot.features.requests.card import VIEW_FLAGS, open_card
 from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import Back
 from workers.bot.features.requests.states import StatusLookup
@@ -46,7 +45,7 @@ async def _lookup(
     if await state.get_state() == StatusLookup.number.state:
         # The number came; a form parked when /request_status was typed in it stays parked.
         offer = await leave_beside(state)
-    await show_card(message, await load_card(clients, auth, number), number, Back())
+    await open_card(message, auth, clients, number, Back())
     if offer:
         await message.answer(ui.tr(ui_texts.PARKED_OFFER), reply_markup=offer_markup())
 
