@@ -23,7 +23,13 @@ from workers.bot.core.cards.callbacks import (
     WorkAction,
 )
 from workers.bot.core.cards.extras import CardExtras, load_extras, person_name
-from workers.bot.core.cards.photos import photo_count, photos_row, request_photos, send_photos
+from workers.bot.core.cards.photos import (
+    photo_count,
+    photos_row,
+    request_photos,
+    send_photos,
+    with_captions,
+)
 from workers.bot.core.cards.thread import Thread, load_thread, thread_text
 
 __all__ = [
@@ -45,4 +51,5 @@ __all__ = [
     "request_photos",
     "send_photos",
     "thread_text",
+    "with_captions",
 ]

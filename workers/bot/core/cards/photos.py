@@ -35,7 +35,15 @@ from workers.bot.core.ui.html import truncate
 from workers.bot.core.ui.i18n import tr
 from workers.bot.core.ui.split import CAPTION_LIMIT
 
-__all__ = ["ALBUM_MAX", "photo_count", "photos_row", "request_photos", "send_album", "send_photos"]
+__all__ = [
+    "ALBUM_MAX",
+    "photo_count",
+    "photos_row",
+    "request_photos",
+    "send_album",
+    "send_photos",
+    "with_captions",
+]
 
 log = get_logger(__name__)
 
@@ -118,3 +126,17 @@ async def send_photos(bot: Bot, chat_id: int, request: Request, locale: str | No
             text = tr(caption, locale, number=number, count=len(files))
             sent += await send_album(bot, chat_id, files, text)
     return sent
+
+
+def with_captions(text: str, captions: Sequence[str], limit: int) -> str:
+    """The form's text with the captions users typed under their photos, one a line below it:
+    the services keep file ids only, so a caption lives on in the text it belongs to. The
+    user's own text is never cut; the captions give way to ``limit``."""
+    kept = [c.strip() for c in captions if c and c.strip()]
+    if not kept:
+        return text
+    room = limit - len(text) - 2
+    tail = "\n".join(f"📷 {c}" for c in kept)
+    if room <= 1:
+        return text
+    return f"{text}\n\n{truncate(tail, room)}"

@@ -22,6 +22,7 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceError
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.cards import with_captions
 from workers.bot.core.gate import EXECUTOR
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.replies import new_draft_id, say
@@ -162,7 +163,11 @@ async def media(message: Message, state: FSMContext) -> None:
         await message.answer(ui.tr(texts.MEDIA_LIMIT, limit=MEDIA_LIMIT))
         return
     files.append(file_id)
-    await state.update_data(media=files)
+    captions = list(data.get("captions") or [])
+    if message.caption and message.caption.strip():
+        # Kept: the report carries it (the service stores file ids only).
+        captions.append(message.caption.strip())
+    await state.update_data(media=files, captions=captions)
     added = ui.tr(texts.MEDIA_ADDED, count=len(files), limit=MEDIA_LIMIT)
     await message.answer(added, reply_markup=_finish_markup())
 
@@ -189,7 +194,7 @@ async def finish(
             "done",
             status_version=int(data["version"]),
             actor_user_id=auth.user_id,
-            comment=str(data["report"]),
+            comment=with_captions(str(data["report"]), data.get("captions") or [], TEXT_LIMIT),
             media_files=list(data.get("media") or []),
             idempotency_key=f"draft:{data['draft_id']}",
         )

@@ -19,8 +19,10 @@ from shared.logs import get_logger
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.cards import load_extras
+from workers.bot.core.cards import texts as card_texts
 from workers.bot.core.cards.executor import executor_card
 from workers.bot.core.cards.manager import manager_card
+from workers.bot.core.cards.photos import send_album
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.core.vocabulary import is_staff_role
@@ -94,7 +96,10 @@ async def open_card(
     :mod:`workers.bot.core.cards`; everyone else gets the applicant's card."""
     role = auth.active_role
     if auth.user is None or not (role == "executor" or is_staff_role(role)):
-        await show_card(event, await load_card(clients, auth, number), number, back)
+        view = await load_card(clients, auth, number)
+        if view is not None and await _completion_photos_first(event, view, back):
+            return
+        await show_card(event, view, number, back)
         return
     try:
         request = await clients.requests.get(number, viewer_user_id=viewer_id(auth))
@@ -108,6 +113,28 @@ async def open_card(
         extras = await load_extras(clients, request, applicant=True, internal=True)
         card = manager_card(request, extras)
     await ui.edit_or_send(event, *card)
+
+
+async def _completion_photos_first(
+    event: CallbackQuery | Message, view: CardView, back: Back
+) -> bool:
+    """The acceptance step: before Accept / Return the owner sees the work — the completion
+    photos as an album, and the card with its buttons as a new message under them (an album
+    carries no buttons, and an edited card above the photos would be out of sight)."""
+    request = view.request
+    if not (view.owner and request.status == "confirmed" and request.completion_media):
+        return False
+    message = event.message if isinstance(event, CallbackQuery) else event
+    if not isinstance(message, Message) or message.bot is None:
+        return False
+    caption = ui.tr(
+        card_texts.PHOTOS_OF_COMPLETION,
+        number=request.request_number,
+        count=len(request.completion_media),
+    )
+    await send_album(message.bot, message.chat.id, request.completion_media, caption)
+    await message.answer(card_text(view), reply_markup=card_markup(view, back))
+    return True
 
 
 @router.callback_query(CardCb.filter(F.act == "v"), flags=VIEW_FLAGS)

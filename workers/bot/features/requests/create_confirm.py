@@ -19,12 +19,17 @@ from shared.clients.errors import ServiceError
 from shared.logs import get_logger
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.cards import with_captions
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.create_steps import FLAGS, checked_draft, show_step
 from workers.bot.features.requests.drafts import Draft
 from workers.bot.features.requests.keyboards import CreateCb
-from workers.bot.features.requests.render_create import edit_markup, summary_text
+from workers.bot.features.requests.render_create import (
+    DESCRIPTION_MAX,
+    edit_markup,
+    summary_text,
+)
 from workers.bot.features.requests.replies import answer_stale
 from workers.bot.features.requests.states import CreateRequest
 from workers.bot.features.requests.support import chat_of
@@ -75,7 +80,7 @@ async def _create(draft: Draft, auth: AuthContext, clients: ServiceClients) -> s
         category=draft.category,
         address_type=address.address_type,
         address_id=address.address_id,
-        description=draft.description,
+        description=with_captions(draft.description, draft.media.captions, DESCRIPTION_MAX),
         urgency=draft.urgency or "low",  # type: ignore[arg-type]
         media_files=draft.media.files,
         idempotency_key=draft.idempotency_key,

@@ -32,9 +32,12 @@ class MediaBox(msgspec.Struct):
     note_id: int | None = None
     # The album whose over-limit file was already reported (reported once per album).
     refused_group: str | None = None
+    # Captions typed under the stored files: kept, they go into the form's text at the end.
+    captions: list[str] = msgspec.field(default_factory=list)
 
     def reset(self) -> None:
         self.files.clear()
+        self.captions.clear()
         self.group = self.note_id = self.refused_group = None
 
 
@@ -74,6 +77,8 @@ async def collect_media(
         await message.answer(ui.tr(texts.MEDIA_LIMIT, max=MAX_MEDIA))
     if outcome != "added":
         return outcome
+    if message.caption and message.caption.strip():
+        box.captions.append(message.caption.strip())
     note = ui.tr(texts.MEDIA_ADDED, count=len(box.files), max=MAX_MEDIA, done=ui.tr(texts.BTN_DONE))
     if group is not None and group == box.group and box.note_id is not None:
         try:

@@ -10,6 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shared.clients.models.users import AddressRef
 from workers.bot.core import ui
+from workers.bot.core.cards import with_captions
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.addresses import address_code, address_label
 from workers.bot.features.requests.drafts import Draft
@@ -125,7 +126,10 @@ def summary_text(draft: Draft) -> str:
         address=address_label(draft.address),
         urgency=ui.escape(ui.urgency_label(draft.urgency)),
         media=str(count) if count else ui.tr(texts.NO_MEDIA),
-        description=ui.safe(draft.description, DESCRIPTION_MAX),
+        description=ui.safe(
+            with_captions(draft.description or "", draft.media.captions, DESCRIPTION_MAX),
+            DESCRIPTION_MAX,
+        ),
     )
 
 

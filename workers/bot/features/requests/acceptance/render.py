@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from shared.clients.models.common import Page
 from shared.clients.models.requests import Request
 from workers.bot.core import ui
+from workers.bot.core.cards import with_captions
 from workers.bot.features.requests import texts as request_texts
 from workers.bot.features.requests.acceptance import texts
 from workers.bot.features.requests.acceptance.drafts import ReturnDraft
@@ -90,7 +91,7 @@ def summary_text(draft: ReturnDraft) -> str:
     return ui.tr(
         texts.SUMMARY,
         number=ui.escape(draft.number),
-        reason=ui.safe(draft.reason, REASON_MAX),
+        reason=ui.safe(with_captions(draft.reason or "", draft.media.captions, REASON_MAX)),
         media=str(count) if count else ui.tr(request_texts.NO_MEDIA),
     )
 

@@ -19,6 +19,7 @@ from shared.clients.errors import ServiceConflict, ServiceError
 from shared.logs import get_logger
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
+from workers.bot.core.cards import with_captions
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.requests import texts as request_texts
@@ -178,7 +179,7 @@ async def on_send(
         await clients.requests.return_request(
             draft.number,
             actor_user_id=auth.user.id,
-            reason=draft.reason,
+            reason=with_captions(draft.reason, draft.media.captions, REASON_MAX),
             status_version=draft.version,
             media_files=draft.media.files,
             idempotency_key=draft.idempotency_key,
