@@ -76,9 +76,6 @@ class ProfileCache:
         value: bytes | None = await self._redis.get(self.key(telegram_id))
         return value
 
-    async def get(self, telegram_id: int) -> Profile | None:
-        return await self.finish_get(telegram_id, await self.cached(telegram_id))
-
     async def reload(self, telegram_id: int) -> Profile | None:
         try:
             profile: Profile | None = await self._users.get_by_telegram(telegram_id)

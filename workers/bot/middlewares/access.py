@@ -68,9 +68,13 @@ class AccessMiddleware(BaseMiddleware):
             ctx.outcome = "refused"
             log.debug("access_refused", command=ctx.command, status=auth.status if auth else None)
             if text == ACCESS_BLOCKED:
-                await self._refuse_blocked(event, data, ctx.locale)
+                store = data.get("gateway_settings")
+                notice = await blocked_notice(store, ctx.locale)
+                alert = await blocked_notice(store, ctx.locale, html=False)
+                await self._refuse(event, data, notice, alert, ReplyKeyboardRemove())
             else:
-                await self._refuse(event, data, self.i18n.gettext(text, locale=ctx.locale))
+                refused = self.i18n.gettext(text, locale=ctx.locale)
+                await self._refuse(event, data, refused, refused)
             return None
         if auth is not None and auth.status == "approved" and ctx.chat_type == "private":
             await self._sync_menu(data, ctx, auth)
@@ -122,24 +126,20 @@ class AccessMiddleware(BaseMiddleware):
         )
         return None
 
-    async def _refuse(self, event: TelegramObject, data: dict[str, Any], text: str) -> None:
+    async def _refuse(
+        self,
+        event: TelegramObject,
+        data: dict[str, Any],
+        text: str,
+        alert: str,
+        markup: ReplyKeyboardRemove | None = None,
+    ) -> None:
+        """``text`` (HTML) as a message, ``alert`` (plain) as a callback query's answer."""
         bot: Bot = data["bot"]
         if isinstance(event, CallbackQuery):
-            await answer_query(event, text, show_alert=True)
+            await answer_query(event, truncate(alert, ALERT_LIMIT), show_alert=True)
         elif isinstance(event, Message):
-            await bot.send_message(event.chat.id, text)
-
-    async def _refuse_blocked(
-        self, event: TelegramObject, data: dict[str, Any], locale: str | None
-    ) -> None:
-        store = data.get("gateway_settings")
-        if isinstance(event, CallbackQuery):
-            text = await blocked_notice(store, locale, html=False)
-            await answer_query(event, truncate(text, ALERT_LIMIT), show_alert=True)
-        elif isinstance(event, Message):
-            bot: Bot = data["bot"]
-            text = await blocked_notice(store, locale)
-            await bot.send_message(event.chat.id, text, reply_markup=ReplyKeyboardRemove())
+            await bot.send_message(event.chat.id, text, reply_markup=markup)
 
     async def _sync_menu(self, data: dict[str, Any], ctx: UpdateContext, auth: AuthContext) -> None:
         assert ctx.chat_id is not None

@@ -36,7 +36,7 @@ from aiogram.utils.i18n import I18n
 from shared.clients import TokenStore
 from workers.bot.core.auth import AuthContext, ProfileCache
 from workers.bot.core.context import UpdateContext
-from workers.bot.core.gateway_settings import GatewaySettingsStore
+from workers.bot.core.gateway_settings import store_from
 from workers.bot.locales import LOCALES
 from workers.bot.sessions import SessionStore
 
@@ -87,13 +87,11 @@ class AuthMiddleware(BaseMiddleware):
     ) -> bool:
         """Whether to leave this sender's profile unread: maintenance is on, the gate answers
         this update, and the sender is not on the staff roster."""
-        store = data.get("gateway_settings")
-        if not isinstance(store, GatewaySettingsStore) or not isinstance(event, Update):
-            return False
+        assert isinstance(event, Update)  # an outer middleware of the update observer
         gated = event.callback_query is not None or (
             event.message is not None and event.message.chat.type == "private"
         )
-        if not gated or not (await store.get()).maintenance_mode:
+        if not gated or not (await store_from(data).get()).maintenance_mode:
             return False
         return not await self.profiles.may_be_staff(telegram_id)
 
