@@ -8,7 +8,8 @@ fresh database and key prefix. Three parts, one run:
    CPU per message.
 2. **Crash safety** — the same broadcast again, a worker SIGKILLed twice during it (and restarted):
    duplicates (must be 0), recipients never sent to, and the claims that were under way in the
-   killed workers (``unconfirmed``: never re-sent).
+   killed workers (``unconfirmed``: never re-sent), with the time from the broadcast's creation
+   to its final card. ``--parts crash`` runs this part alone (at ``--recipients``, 10,000).
 3. **Conversations first** — at the default pace (``BROADCAST_RATE=20``), ``/help`` updates at
    ``--interactive-rate`` (50/s) from their own chats, enqueued as ingest does: enqueue → reply
    (arrival at the fake) p50 / p99 without and with a broadcast running, in alternating windows of
