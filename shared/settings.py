@@ -310,6 +310,19 @@ class AppSection(_Section):
     environment: Literal["development", "test", "staging", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "console"] = "json"
+    # Development and test only: follow the fake services' clock (shared.clock), e.g.
+    # http://127.0.0.1:8102/__fake__/clock; unset: the system clock.
+    clock_url: str | None = None
+
+    @field_validator("clock_url", mode="before")
+    @classmethod
+    def _empty_clock(cls, v: Any) -> Any:
+        return None if v == "" else v
+
+    @field_validator("clock_url")
+    @classmethod
+    def _clock_url(cls, v: str | None) -> str | None:
+        return None if v is None else _check_url(v, ("http", "https"), "url")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -515,6 +528,10 @@ class Settings(BaseModel):
     def _deployed_rules(self) -> Settings:
         if self.app.environment not in LOCAL_ENVIRONMENTS:
             self._check_deployed_secrets()
+        if self.app.clock_url and self.app.environment not in LOCAL_ENVIRONMENTS:
+            raise SettingsError(
+                f"CLOCK_URL: follows a fake clock, refused in {self.app.environment}"
+            )
         if self.telegram.set_webhook and not self.telegram.webhook_url:
             raise SettingsError("TELEGRAM_WEBHOOK_URL: required when TELEGRAM_SET_WEBHOOK=true")
         return self

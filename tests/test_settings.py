@@ -124,6 +124,10 @@ def test_deployed_environments_refuse_weak_or_development_secrets(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", DEV_BOT_TOKEN)
     with pytest.raises(SettingsError, match=r"^TELEGRAM_BOT_TOKEN: the development token"):
         load_settings()
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("CLOCK_URL", "http://127.0.0.1:8102/__fake__/clock")
+    with pytest.raises(SettingsError, match=r"^CLOCK_URL: follows a fake clock, refused"):
+        load_settings()
 
 
 @pytest.mark.parametrize("environment", ["development", "test"])

@@ -139,6 +139,8 @@ class DevStack:
         )
         for name, port in self.ports.services.items():
             env[f"{name.upper()}_SERVICE_URL"] = f"http://127.0.0.1:{port}"
+        # The gateway follows the fakes' clock: `POST /__fake__/clock` moves both (quiet hours).
+        env.setdefault("CLOCK_URL", f"{env['USER_SERVICE_URL']}/__fake__/clock")
         if not _has_token():
             env["TELEGRAM_BOT_TOKEN"] = DEV_TOKEN
         return env

@@ -38,6 +38,9 @@ class FakeSet:
         out = {"TELEGRAM_API_URL": self.telegram_url}
         if services:
             out.update({SERVICE_ENV[name]: url for name, url in self.service_urls.items()})
+            if "user" in self.service_urls:
+                # The gateway follows the fakes' clock (shared.clock): moving it moves both.
+                out["CLOCK_URL"] = f"{self.service_urls['user']}/__fake__/clock"
         return out
 
     async def reset(self) -> None:

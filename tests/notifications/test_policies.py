@@ -120,6 +120,41 @@ async def test_quiet_hours_hold_the_ordinary_and_let_the_urgent_through(
     assert len(texts_in(replay, RESIDENT.telegram_id)) == 2
 
 
+async def test_quiet_hours_follow_the_fakes_clock_end_to_end(replay: Replay) -> None:
+    """No explicit clock anywhere: the fakes' clock is moved with its control endpoint
+    (``POST /__fake__/clock``) and the gateway follows it (``CLOCK_URL``), so the default
+    quiet hours (22:00–08:00 Tashkent) start and end for both, and the worker's own release job
+    sends what was held when the fakes reach the morning."""
+    _ru(replay, RESIDENT)
+    harness = await replay.start()
+    clock_url = f"{harness.service_urls['user']}/__fake__/clock"
+    night = dt.datetime.combine(dt.datetime.now(TASHKENT).date(), dt.time(23, 0), TASHKENT)
+    async with httpx.AsyncClient() as client:
+        moved = await client.post(clock_url, json={"now": night.isoformat()})
+        assert moved.status_code == 200, moved.text
+
+        number = replay.services.seed_requests["clarification"]  # medium urgency
+        await _status(replay, number, "in_progress", MANAGER)
+        assert texts_in(replay, RESIDENT.telegram_id) == []  # 23:00 for the gateway too: held
+        await _status(replay, number, "clarification", MANAGER, "Во сколько удобно?")
+        (question,) = texts_in(replay, RESIDENT.telegram_id)  # waited on: at once
+        assert question == plain(
+            texts.CLARIFICATION, "ru", number=number, question="Во сколько удобно?"
+        )
+
+        morning = night + dt.timedelta(hours=9, minutes=30)
+        moved = await client.post(clock_url, json={"now": morning.isoformat()})
+        assert moved.status_code == 200, moved.text
+    deadline = time.monotonic() + 20
+    while len(texts_in(replay, RESIDENT.telegram_id)) < 2:
+        assert time.monotonic() < deadline, "the held notice was not released in the morning"
+        await replay.settle()
+    status = plain(
+        texts.STATUS_CHANGED, "ru", number=number, status=status_label("in_progress", "ru")
+    )
+    assert texts_in(replay, RESIDENT.telegram_id)[1].startswith(status)
+
+
 async def test_pool_messages_fold_and_manager_digests_every_five_minutes(
     replay: Replay, redis: Redis
 ) -> None:

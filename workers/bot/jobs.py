@@ -53,7 +53,9 @@ async def release_held_notifications(ctx: dict[str, Any]) -> int | None:
         return None
     from workers.bot.notifications.held import HeldStore
 
-    return await HeldStore(runtime.redis, runtime.settings).release_due()
+    # Due times were set against the runtime's clock (the fakes' one in dev and tests).
+    now = await runtime.clock.now()
+    return await HeldStore(runtime.redis, runtime.settings).release_due(int(now.timestamp() * 1000))
 
 
 BROADCAST_SEND: Final = "broadcast_send"

@@ -7,8 +7,9 @@ in progress simply goes on). What happens to one notice:
 1. the chat answered 403 earlier and the user has not written since → skipped (counted);
 2. a muted kind (``/notifications``: pool and digest messages), or a manager notice for a manager
    whose ``notify`` flag is off → skipped;
-3. quiet hours (gateway setting, default 22:00–08:00 Asia/Tashkent) and neither urgent (high or
-   critical) nor something the user is waiting on → held until the quiet hours end;
+3. quiet hours (gateway setting, default 22:00–08:00 Asia/Tashkent, read against the runtime's
+   clock: the fakes' clock in development and tests, :mod:`shared.clock`) and neither urgent
+   (high or critical) nor something the user is waiting on → held until the quiet hours end;
 4. folding: a pool message within a minute of the last one to this executor, and every non-urgent
    new request for a manager → held until the window ends, then sent as one summary;
 5. otherwise sent (:func:`~workers.bot.notifications.send.send_notice`); a 403 (or "chat not
@@ -21,11 +22,12 @@ Held notices come back as one ``folded`` item (:mod:`.held`) and go through the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
+from shared.clock import Clock
 from shared.errors import PermanentError
 from shared.events.metrics import NOTIFICATIONS
 from shared.logs import get_logger
@@ -46,12 +48,6 @@ __all__ = ["Delivery"]
 
 log = get_logger(__name__)
 
-Clock = Callable[[], dt.datetime]
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
 
 def _ms(value: dt.datetime) -> int:
     return int(value.timestamp() * 1000)
@@ -64,7 +60,7 @@ class Delivery:
         held: HeldStore,
         prefs: PrefsStore,
         settings: GatewaySettingsStore,
-        clock: Clock = _utcnow,
+        clock: Clock,
     ) -> None:
         self.bot = bot
         self.held = held
@@ -85,7 +81,7 @@ class Delivery:
         items = await self._wanted(items)
         if not items:
             return
-        now = self.clock()
+        now = await self.clock.now()
         quiet_end = (await self.settings.get()).quiet_end(now)
         send: list[Notice] = []
         hold: dict[int, list[Notice]] = {}

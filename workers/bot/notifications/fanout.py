@@ -20,6 +20,7 @@ from shared.clients import ServiceClients
 from shared.clients.errors import ServiceNotFound as NotFound
 from shared.clients.models.common import Role
 from shared.clients.models.users import User
+from shared.clock import Clock, SystemClock
 from shared.events import EventStore
 from shared.events.metrics import EVENTS_FANNED_OUT
 from shared.logs import get_logger
@@ -46,10 +47,17 @@ class Target:
 
 
 class EventFanout:
-    def __init__(self, clients: ServiceClients, store: EventStore, prefs: PrefsStore) -> None:
+    def __init__(
+        self,
+        clients: ServiceClients,
+        store: EventStore,
+        prefs: PrefsStore,
+        clock: Clock | None = None,
+    ) -> None:
         self.clients = clients
         self.store = store
         self.prefs = prefs
+        self.clock: Clock = clock or SystemClock()
 
     async def __call__(self, raw: bytes) -> int:
         """Fan one stored event out; the number of notifications appended (new ones)."""
@@ -193,7 +201,7 @@ class EventFanout:
         """Executors on an active shift whose specializations include ``group``."""
         if not isinstance(group, str):
             return []
-        today = dt.datetime.now(TASHKENT).date()
+        today = (await self.clock.now()).astimezone(TASHKENT).date()
         # A night shift that started yesterday is still active today.
         page = await self.clients.shifts.on_shift(
             today - dt.timedelta(days=1), today, specialization=group, size=100

@@ -13,7 +13,7 @@ from shared.logs import get_logger
 from workers.bot.core.auth import ProfileCache
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.notify_prefs import PrefsStore
-from workers.bot.notifications.deliver import Clock, Delivery, _utcnow
+from workers.bot.notifications.deliver import Delivery
 from workers.bot.notifications.fanout import EventFanout
 from workers.bot.notifications.held import HeldStore
 from workers.bot.notifications.model import decode
@@ -27,11 +27,14 @@ log = get_logger(__name__)
 
 
 class OutboundProcessor:
-    def __init__(self, runtime: BotRuntime, clock: Clock = _utcnow) -> None:
+    def __init__(self, runtime: BotRuntime) -> None:
         settings = runtime.settings
+        clock = runtime.clock
         prefs = PrefsStore(runtime.sessionmaker)
         self.held = HeldStore(runtime.redis, settings)
-        self.fanout = EventFanout(runtime.clients, EventStore(runtime.redis, settings), prefs)
+        self.fanout = EventFanout(
+            runtime.clients, EventStore(runtime.redis, settings), prefs, clock
+        )
         store = runtime.dispatcher.workflow_data.get("gateway_settings")
         if not isinstance(store, GatewaySettingsStore):
             store = GatewaySettingsStore(runtime.redis, key_prefix=settings.redis.key_prefix)

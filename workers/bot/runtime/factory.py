@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.clients import ServiceClients
+from shared.clock import Clock, SystemClock, clock_for
 from shared.connections import connect_redis
 from shared.db.engine import create_engine, create_sessionmaker
 from shared.logs import get_logger
@@ -78,6 +79,8 @@ class BotRuntime:
     clients: ServiceClients
     metrics_server: MetricsServer | None = None
     prefetcher: Prefetcher | None = None
+    # "Now" for quiet hours, held notices and shift days (the fakes' clock in dev and tests).
+    clock: Clock = field(default_factory=SystemClock)
     closed: bool = False
 
     async def refresh_gauges(self) -> None:
@@ -215,6 +218,7 @@ def _assemble(settings: Settings) -> BotRuntime:
         catalog=catalog,
         menus=CommandMenus(redis, catalog, key_prefix=kp, bot_id=bot_id),
         clients=ServiceClients.create(settings, redis),
+        clock=clock_for(settings),
     )
 
 
@@ -258,6 +262,7 @@ def _wire_dispatcher(runtime: BotRuntime, routers: Sequence[Router]) -> None:
         app_settings=runtime.settings,
         gateway_settings=gateway_settings,
         broadcasts=BroadcastStore(runtime.engine),
+        clock=runtime.clock,
     )
 
 
