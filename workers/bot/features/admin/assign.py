@@ -1,5 +1,5 @@
 """Assigning a request: to a specialization group (R7 ``group``) or to one approved executor
-(U10 for the request's group, paged, then R7 ``individual``).
+(U10 for the request's group — who is on shift now marked and first — then R7 ``individual``).
 
 The pickers check first that the card is still current (its ``status_version``); the write
 is keyed ``assign:<number>:<version>:<g|e>:<target>:<actor>``, so a double tap is one call and
@@ -8,6 +8,7 @@ a tap on an outdated picker gets the service's ``409`` → the alert and the car
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 from aiogram import F, Router
@@ -15,7 +16,7 @@ from aiogram.types import CallbackQuery
 
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict, ServiceError
-from shared.clients.models import Request
+from shared.clients.models import Page, Request, User
 from workers.bot.core import ui, vocabulary
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
@@ -40,6 +41,8 @@ router = Router(name="admin-assign")
 _STAFF = {"roles": STAFF}
 # The specialization group a category's requests go to.
 CATEGORY_GROUP: Final = vocabulary.CATEGORY_GROUP
+PICKER_SIZE: Final = 8
+_MAX_PAGES: Final = 5
 
 
 @router.callback_query(ManagerActionCB.filter(F.act == "grp"), flags=_STAFF)
@@ -110,8 +113,36 @@ async def _executors_view(
     if request is None:
         return
     group = request.assigned_group or CATEGORY_GROUP.get(request.category, "repair")
-    found = await clients.users.executors([group], page=page, size=8)
-    await ui.edit_or_send(query, *render.executor_picker(request, group, found))
+    executors, on_shift = await _executors(clients, group)
+    # Who is on shift now comes first: assigning someone off shift only ends in "start your
+    # shift first" for them. Then by name; the picker is paged here, after the sort.
+    executors.sort(key=lambda u: (u.id not in on_shift, render.person_name(u).casefold()))
+    pages = -(-len(executors) // PICKER_SIZE)
+    page = max(1, min(page, pages or 1))
+    shown = executors[(page - 1) * PICKER_SIZE : page * PICKER_SIZE]
+    found = Page[User](items=shown, total=len(executors), page=page, size=PICKER_SIZE, pages=pages)
+    await ui.edit_or_send(query, *render.executor_picker(request, group, found, on_shift))
+
+
+async def _executors(clients: ServiceClients, group: str) -> tuple[list[User], set[int]]:
+    """The group's approved executors (U10, read whole) and who of everyone is on an active
+    shift now (S2's service-only ``status=active`` call; a night shift from yesterday counts)."""
+    executors: list[User] = []
+    for number in range(1, _MAX_PAGES + 1):
+        batch = await clients.users.executors([group], page=number, size=100)
+        executors += batch.items
+        if number >= batch.pages:
+            break
+    today = ui.local_today()
+    on_shift: set[int] = set()
+    for number in range(1, _MAX_PAGES + 1):
+        shifts = await clients.shifts.on_shift(
+            today - dt.timedelta(days=1), today, page=number, size=100
+        )
+        on_shift |= {s.executor_user_id for s in shifts.items if s.executor_user_id is not None}
+        if number >= shifts.pages:
+            break
+    return executors, on_shift
 
 
 @router.callback_query(ManagerActionCB.filter(F.act == "exe"), flags=_STAFF)

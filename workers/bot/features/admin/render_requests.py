@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Final
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -93,12 +94,13 @@ def group_picker(request: Request) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def executor_picker(
-    request: Request, group: str, page: Page[User]
+    request: Request, group: str, page: Page[User], on_shift: Collection[int] = frozenset()
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """Executors two a row; those on shift now carry 🟢 (the caller sorts them first)."""
     number, version = request.request_number, request.status_version
     buttons = [
         btn(
-            ui.truncate(person_name(user), 40),
+            ("🟢 " if user.id in on_shift else "") + ui.truncate(person_name(user), 40),
             AssignExecutorCB(number=number, version=version, user_id=user.id),
         )
         for user in page.items
@@ -117,4 +119,6 @@ def executor_picker(
     text = ui.tr(
         texts.PICK_EXECUTOR, number=ui.escape(number), group=ui.specialization_label(group)
     )
-    return text, markup(rows)
+    on_now = sum(1 for user in page.items if user.id in on_shift)
+    legend = texts.PICK_ON_SHIFT if on_now else texts.PICK_NOBODY_ON_SHIFT
+    return f"{text}\n{ui.tr(legend)}", markup(rows)

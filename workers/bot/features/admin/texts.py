@@ -49,6 +49,8 @@ BTN_CANCEL_REQUEST: Final = N_("Отменить заявку")
 BTN_FORCE_ACCEPT: Final = N_("Принять за жителя")
 PICK_GROUP: Final = N_("Заявка № {number}: выберите группу исполнителей.")
 PICK_EXECUTOR: Final = N_("Заявка № {number}: выберите исполнителя ({group}).")
+PICK_ON_SHIFT: Final = N_("🟢 — на смене сейчас (они первые).")
+PICK_NOBODY_ON_SHIFT: Final = N_("Сейчас никто из них не на смене.")
 NO_EXECUTORS: Final = N_("Нет одобренных исполнителей этой специализации.")
 ASK_RETURN_REASON: Final = N_(
     "Заявка № {number}: почему работа возвращается исполнителю? (до {limit} символов)"

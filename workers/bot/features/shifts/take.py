@@ -1,5 +1,7 @@
 """/take_shift: open shifts for the executor's specializations (S3, 14 days) → one → confirm → S5.
 
+Shifts overlapping one of the executor's own planned or active shifts (S1) are not offered.
+
 The confirm step shows the shift as it is now (S4). Taking it is S5 for oneself with the key
 ``take:<shift_id>:<user_id>`` (a double tap is one call). When someone was quicker (``409
 shift_taken``) or the shift went away (``409 shift_not_available``) the alert says so and the
@@ -10,6 +12,7 @@ explained in an alert and the confirm view stays.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -17,6 +20,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict
+from shared.clients.models import Page, Shift
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR
@@ -26,7 +30,7 @@ from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.shifts import render, texts
 from workers.bot.features.shifts.keyboards import AvailableCB, PickCB, TakeCB
 
-__all__ = ["PAGE_SIZE", "router"]
+__all__ = ["PAGE_SIZE", "overlaps", "router"]
 
 router = Router(name="shifts-take")
 
@@ -39,26 +43,69 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# S3 is read whole (at most this many pages of 100): the overlap filter runs here, and the
+# list is paged after it, so a page never comes up short.
+_MAX_PAGES = 5
+
+
+def overlaps(shift: Shift, own: Sequence[Shift]) -> bool:
+    """The planned windows intersect (the service's ``422 shift_overlap`` rule)."""
+    return any(
+        shift.planned_start_time < mine.planned_end_time
+        and mine.planned_start_time < shift.planned_end_time
+        for mine in own
+        if mine.id != shift.id
+    )
+
+
+async def _open_shifts(
+    auth: AuthContext, clients: ServiceClients, specializations: list[str], today: dt.date
+) -> list[Shift]:
+    found: list[Shift] = []
+    for number in range(1, _MAX_PAGES + 1):
+        batch = await auth.call(
+            lambda token, number=number: clients.shifts.available(  # type: ignore[misc]
+                token,
+                specializations=specializations,
+                start_date=today,
+                end_date=today + dt.timedelta(days=14),
+                page=number,
+                size=100,
+            )
+        )
+        found += batch.items
+        if number >= batch.pages:
+            break
+    return found
+
+
 async def _available(
     auth: AuthContext, clients: ServiceClients, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Open shifts for the executor's specializations, without those overlapping one of their
+    own planned or active shifts (taking one would only end in "overlap" at the confirm)."""
     specializations = list(auth.user.specializations) if auth.user else []
-    if not specializations:
+    user_id = auth.user_id
+    if not specializations or user_id is None:
         return ui.tr(texts.NO_SPECIALIZATIONS), None
     today = ui.local_today()
-
-    result = await auth.call(
-        lambda token: clients.shifts.available(
+    # A night shift that began yesterday may still overlap today's.
+    own = await auth.call(
+        lambda token: clients.shifts.executor_shifts(
             token,
-            specializations=specializations,
-            start_date=today,
-            end_date=today + dt.timedelta(days=14),
-            page=page,
-            size=PAGE_SIZE,
+            user_id,
+            statuses=["planned", "active"],
+            start_date=today - dt.timedelta(days=1),
+            end_date=today + dt.timedelta(days=15),
         )
     )
-    if not result.items and result.pages and page > result.pages:
-        return await _available(auth, clients, result.pages)
+    offered = [
+        s for s in await _open_shifts(auth, clients, specializations, today) if not overlaps(s, own)
+    ]
+    pages = -(-len(offered) // PAGE_SIZE)
+    page = max(1, min(page, pages or 1))
+    shown = offered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    result = Page[Shift](items=shown, total=len(offered), page=page, size=PAGE_SIZE, pages=pages)
     return render.available_list(result, _now())
 
 
