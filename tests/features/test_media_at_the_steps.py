@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from devkit.fakes.seed import PLUMBER, RESIDENT
+from devkit.fakes.seed import NEIGHBOUR, PLUMBER, RESIDENT
 from tests.features.executor.helpers import (
     LANGUAGES,
     assert_each_query_answered_once,
@@ -14,7 +14,7 @@ from tests.features.executor.helpers import (
 )
 from tests.replay_plugin import Replay
 from workers.bot.core.cards import texts as card_texts
-from workers.bot.core.ui import status_label
+from workers.bot.core.ui import category_label, status_label, urgency_label
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.executor import texts as executor_texts
 from workers.bot.features.requests import texts as request_texts
@@ -84,4 +84,26 @@ async def test_captions_under_photos_are_kept(replay: Replay, language: str) -> 
     returned = world.requests[confirmed]
     assert returned.status == "returned"
     assert returned.return_reason == "Всё ещё течёт\n\n📷 лужа <под> раковиной"
+    assert_each_query_answered_once(replay)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_caption_under_a_photo_goes_into_the_new_requests_description(
+    replay: Replay, language: str
+) -> None:
+    world = replay.services
+    user = staff(replay, NEIGHBOUR, language, "Malika")
+    await replay.command(user, "create_request")
+    await replay.press(user, category_label("plumbing", language))
+    address = replay.telegram.bot_messages(user.chat_id)[-1]
+    await replay.press_at(user, address, 0)  # their apartment, the first address
+    await replay.text(user, "Течёт кран на кухне")
+    await replay.press(user, urgency_label("high", language))
+    await replay.photo(user, caption="вот <здесь>")
+    summary = await replay.press(user, tx(request_texts.BTN_DONE, language))
+    assert "Течёт кран на кухне\n\n📷 вот &lt;здесь&gt;" in summary.text
+    await replay.press(user, tx(request_texts.BTN_CONFIRM, language))
+    [created] = [r for r in world.requests.values() if r.applicant_user_id == NEIGHBOUR.id]
+    assert created.description == "Течёт кран на кухне\n\n📷 вот <здесь>"
+    assert len(created.media_files) == 1
     assert_each_query_answered_once(replay)
