@@ -1,8 +1,8 @@
 """Access control, fail closed: every handler says who may reach it, and this middleware checks it.
 
-An inner middleware of every observer but ``update``/``error`` (it runs once the dispatcher has
-chosen a handler). The rule is declared where the handler is registered, in its flags
-(:mod:`workers.bot.core.gate` spells them):
+An inner middleware of the message and callback-query observers, the only update types the bot
+dispatches (it runs once the dispatcher has chosen a handler). The rule is declared where the
+handler is registered, in its flags (:mod:`workers.bot.core.gate` spells them):
 
 - ``{"command": name}`` — the row of ``bot_commands`` (:class:`~workers.bot.core.catalog.
   CommandCatalog`): ``access`` (anyone / registered / approved), ``required_roles``, ``is_enabled``.
@@ -138,7 +138,9 @@ class AccessMiddleware(BaseMiddleware):
         bot: Bot = data["bot"]
         if isinstance(event, CallbackQuery):
             await answer_query(event, truncate(alert, ALERT_LIMIT), show_alert=True)
-        elif isinstance(event, Message):
+        else:
+            # Installed on the message and callback-query observers only (middlewares.install).
+            assert isinstance(event, Message)
             await bot.send_message(event.chat.id, text, reply_markup=markup)
 
     async def _sync_menu(self, data: dict[str, Any], ctx: UpdateContext, auth: AuthContext) -> None:

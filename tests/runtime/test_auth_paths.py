@@ -1,0 +1,120 @@
+"""Who is writing, on the paths the usual updates do not take: a sender that is a bot or missing
+(forged updates carry whatever the forger wants), a worker without the prefetch round trip, and a
+chat menu that cannot be set. Real runtime, fake Bot API and user service, real Redis."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from devkit.fakes.telegram import FakeTelegramServer
+from devkit.fakes.telegram.errors import bad_request
+from shared.logs import configure_logging
+from tests.runtime.conftest import RuntimeFactory, Services, feed, texts_to
+from tests.runtime.test_access import forge_press
+from tests.runtime.test_processing import new_id
+from workers.bot.core.texts import ACCESS_BLOCKED, AWAITING_APPROVAL, NOT_REGISTERED
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_logging("INFO", "json", stream=stream)
+    try:
+        yield stream
+    finally:
+        configure_logging("INFO", "json")
+
+
+def _events(stream: io.StringIO, name: str) -> list[dict[str, Any]]:
+    lines = (json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{"))
+    return [line for line in lines if line.get("event") == name]
+
+
+async def test_a_bot_sender_is_never_looked_up_and_passes_only_open_rules(
+    make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
+) -> None:
+    runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
+    forger = tg.state.user(new_id(), "Admin")
+    # The user service knows this id as an admin: a "bot" with an admin's id gains nothing.
+    services.add_user(forger.id, status="approved", roles=["admin"], active_role="admin")
+    for label in ("anyone", "registered", "admins users"):
+        update = forger.send_text(None, label)
+        update["message"]["from"]["is_bot"] = True
+        await feed(runtime, update)
+    assert texts_to(tg.state, forger.chat_id) == ["ok anyone", NOT_REGISTERED, NOT_REGISTERED]
+    assert services.calls("user", f"/users/by-telegram/{forger.id}") == 0
+
+
+async def test_a_message_without_a_sender_passes_only_open_rules(
+    make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
+) -> None:
+    runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
+    person = tg.state.user(new_id(), "Admin")
+    services.add_user(person.id, status="approved", roles=["admin"], active_role="admin")
+    for label in ("anyone", "approved"):
+        update = person.send_text(None, label)
+        del update["message"]["from"]
+        await feed(runtime, update)
+    assert texts_to(tg.state, person.chat_id) == ["ok anyone", NOT_REGISTERED]
+    assert services.calls("user", f"/users/by-telegram/{person.id}") == 0
+
+
+async def test_without_the_prefetch_the_auth_middleware_reads_and_caches_the_profile(
+    make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
+) -> None:
+    runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
+    runtime.prefetcher = None  # feed() builds its processor from the runtime on each update
+    admin = tg.state.user(new_id(), "Admin")
+    pending = tg.state.user(new_id(), "Pending")
+    services.add_user(admin.id, status="approved", roles=["admin"], active_role="admin")
+    services.add_user(pending.id, status="pending")
+    for person in (admin, pending):
+        for label in ("approved", "admins users"):
+            await feed(runtime, person.send_text(None, label))
+    assert texts_to(tg.state, admin.chat_id) == ["ok approved", "ok admins users"]
+    assert texts_to(tg.state, pending.chat_id) == [AWAITING_APPROVAL] * 2
+    # Read once per person, then from the shared cache.
+    assert services.calls("user", f"/users/by-telegram/{admin.id}") == 1
+    assert services.calls("user", f"/users/by-telegram/{pending.id}") == 1
+
+
+async def test_a_chat_menu_that_cannot_be_set_does_not_fail_the_update(
+    make_runtime: RuntimeFactory,
+    tg: FakeTelegramServer,
+    services: Services,
+    log_lines: io.StringIO,
+) -> None:
+    runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
+    admin = tg.state.user(new_id(), "Admin")
+    services.add_user(admin.id, status="approved", roles=["admin"], active_role="admin")
+    tg.state.faults.add_error(1, bad_request("chat not found"), "setMyCommands")
+    await feed(runtime, admin.send_text(None, "approved"))
+    assert texts_to(tg.state, admin.chat_id) == ["ok approved"]
+    failed = _events(log_lines, "chat_command_menu_failed")
+    assert [line["level"] for line in failed] == ["warning"]
+    # The menu was not remembered as set: the next update tries again, and succeeds.
+    await feed(runtime, admin.send_text(None, "approved"))
+    assert texts_to(tg.state, admin.chat_id) == ["ok approved"] * 2
+    menus = tg.state.calls_to("setMyCommands", ok=True)
+    assert [c.params.get("scope", {}).get("chat_id") for c in menus][-1:] == [admin.chat_id]
+
+
+async def test_a_blocked_user_pressing_a_button_gets_the_notice_as_an_alert(
+    make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
+) -> None:
+    runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
+    user = tg.state.user(new_id(), "Rustam")
+    services.add_user(user.id, status="blocked")
+    await feed(runtime, user.send_command("kb"))
+    assert texts_to(tg.state, user.chat_id) == [ACCESS_BLOCKED]
+    # A button of a keyboard they were sent before the block (forged onto the newest message).
+    await feed(runtime, forge_press(tg, user, "act:1"))
+    answers = tg.state.calls_to("answerCallbackQuery", ok=True)
+    assert [(a.params.get("text"), a.params.get("show_alert")) for a in answers] == [
+        (ACCESS_BLOCKED, True)
+    ]
