@@ -107,7 +107,13 @@ async def test_status_actions_with_reasons_and_a_stale_card(replay: Replay) -> N
     await replay.press(user, "Закуп")
     await replay.press(user, f"№ {world.seed_requests['purchase']}")
     world.requests[world.seed_requests["purchase"]].status_version += 1
-    await replay.press(user, "Уточнить")  # asks first; the write is the check
+    # Checked when the step starts: no question is asked for an outdated card.
+    turn = await replay.press(user, "Уточнить")
+    assert alerts(turn) == [tx(ui_texts.OUTDATED, "ru")]
+    assert turn.methods[-1] == "editMessageText"  # the card as it is now
+    # Changed while the question is typed: the write refuses it, the flow ends.
+    await replay.press(user, "Уточнить")
+    world.requests[world.seed_requests["purchase"]].status_version += 1
     turn = await replay.text(user, "Какой радиатор?")
     assert turn.texts == [tx(ui_texts.ERR_CHANGED, "ru")]
     assert "Заявки" in [b for row in reply_keyboard(turn) for b in row]  # the flow ended
@@ -132,4 +138,26 @@ async def test_manager_requests_are_refused_for_others(replay: Replay) -> None:
     turn = await press_raw(replay, plumber, message, f"mra:{number}:4:cnf")
     assert alerts(turn) == [tx(runtime_texts.ROLE_REFUSED, "uz")]
     assert replay.services.requests[number].status == "done"
+    assert_each_query_answered_once(replay)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_reason_step_on_an_outdated_card_is_refused_at_once(
+    replay: Replay, language: str
+) -> None:
+    world = replay.services
+    new = world.seed_requests["new"]
+    user = staff(replay, MANAGER, language, "Nodira")
+    await replay.text(user, tx(ui_texts.BTN_REQUESTS, language))
+    await replay.press(user, f"№ {new}")
+    world.requests[new].status_version += 1  # changed by someone else meanwhile
+    turn = await replay.press(user, tx(texts.BTN_CANCEL_REQUEST, language))
+    assert alerts(turn) == [tx(ui_texts.OUTDATED, language)]
+    assert tx(texts.ASK_CANCEL_REASON, language, number=new, limit=2000) not in turn.texts
+    await replay.text(user, "Дубликат")  # no step: this is no cancellation reason
+    assert service_calls(replay, "request", "PATCH", f"/requests/{new}/status$") == []
+    assert world.requests[new].status == "new"
+    # The refreshed card is current: the reason is asked for at once.
+    turn = await replay.press(user, tx(texts.BTN_CANCEL_REQUEST, language))
+    assert turn.text == tx(texts.ASK_CANCEL_REASON, language, number=new, limit=2000)
     assert_each_query_answered_once(replay)

@@ -24,6 +24,7 @@ from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.replies import answer, new_draft_id, say
+from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.admin import render_requests as render
 from workers.bot.features.admin import texts
 from workers.bot.features.admin.keyboards import (
@@ -126,8 +127,18 @@ async def one_tap(
 
 @router.callback_query(ManagerActionCB.filter(F.act.in_(_COMMENT_ACTS)), flags=_STAFF)
 async def ask_comment(
-    query: CallbackQuery, callback_data: ManagerActionCB, state: FSMContext
+    query: CallbackQuery,
+    callback_data: ManagerActionCB,
+    state: FSMContext,
+    clients: ServiceClients,
 ) -> None:
+    # Checked when the step starts, not when the reason is sent: a manager must not write a
+    # question or a reason for a request that changed since the card was drawn.
+    request = await clients.requests.get(callback_data.number)
+    if request.status_version != callback_data.version:
+        await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
+        await ui.edit_or_send(query, *await card_view(clients, request))
+        return
     await state.set_state(ManagerComment.text)
     await state.set_data(
         {
