@@ -140,7 +140,8 @@ def subject_of(type_: str, payload: dict[str, Any]) -> str:
     """What the event is about; events about one subject share a lane and keep their order."""
     if type_.startswith("request."):
         return "r" + str(payload["request"]["request_number"])
-    if type_ == "user.status_changed":
+    if type_ in ("user.status_changed", "gateway.approval_waiting"):
+        # A user's own events share a lane: "waiting for approval" comes before "approved".
         return "u" + str(payload["user"]["id"])
     if type_ == "user.apartment_reviewed":
         return "u" + str(payload["user_id"])

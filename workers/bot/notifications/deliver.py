@@ -11,7 +11,9 @@ in progress simply goes on). What happens to one notice:
    clock: the fakes' clock in development and tests, :mod:`shared.clock`) and neither urgent
    (high or critical) nor something the user is waiting on → held until the quiet hours end;
 4. folding: a pool message within a minute of the last one to this executor, and every non-urgent
-   new request for a manager → held until the window ends, then sent as one summary;
+   new request for a manager → held until the window ends, then sent as one summary; users
+   waiting for approval have no window, but several released together (after quiet hours) go
+   out as one message;
 5. otherwise sent (:func:`~workers.bot.notifications.send.send_notice`); a 403 (or "chat not
    found": the user never opened the bot) marks the chat unreachable and is not retried; another
    400 is dead-lettered at once; any other failure raises, so the pipeline retries the item.
@@ -37,6 +39,7 @@ from workers.bot.notifications.held import HeldStore
 from workers.bot.notifications.model import (
     BYPASS_QUIET,
     FOLD_SECONDS,
+    FOLD_TOGETHER,
     MUTABLE,
     Notice,
     encode,
@@ -131,8 +134,8 @@ class Delivery:
         messages: list[tuple[Rendered, list[Notice]]] = []
         folded: dict[str, list[Notice]] = {}
         for n in items:
-            if n.kind in FOLD_SECONDS:
-                folded.setdefault(n.kind, []).append(n)
+            if n.kind in FOLD_SECONDS or n.kind in FOLD_TOGETHER:
+                folded.setdefault(FOLD_TOGETHER.get(n.kind, n.kind), []).append(n)
             else:
                 messages.append((render(n), [n]))
         for kind, group in folded.items():

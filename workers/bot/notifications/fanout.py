@@ -22,6 +22,7 @@ from shared.clients.models.common import Role
 from shared.clients.models.users import User
 from shared.clock import Clock, SystemClock
 from shared.events import EventStore
+from shared.events.gateway import APPROVAL_WAITING
 from shared.events.metrics import EVENTS_FANNED_OUT
 from shared.logs import get_logger
 from workers.bot.core.notify_prefs import PrefsStore
@@ -174,6 +175,13 @@ class EventFanout:
             if status in ("approved", "rejected"):
                 return [Target(int(p["user_id"]), "user.apartment", "user")]
             return []
+        if type_ == APPROVAL_WAITING:
+            # Written by the gateway itself (shared.events.gateway): the bot made the change.
+            kind = (
+                "manager.user_pending" if p.get("what") == "user" else "manager.apartment_pending"
+            )
+            user_id = int(p["user"]["id"])
+            return _without([Target(m, kind, "manager") for m in await self.managers()], user_id)
         if type_ in ("shift.assigned", "shift.starting"):
             executor_id = p["shift"].get("executor_user_id")
             if isinstance(executor_id, int):

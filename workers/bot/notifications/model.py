@@ -14,6 +14,7 @@ import msgspec
 __all__ = [
     "BYPASS_QUIET",
     "FOLD_SECONDS",
+    "FOLD_TOGETHER",
     "MUTABLE",
     "Notice",
     "Recipient",
@@ -26,6 +27,13 @@ __all__ = [
 MUTABLE: Final = frozenset({"executor.pool", "manager.new"})
 # Kinds folded: at most one message per window per recipient, the rest summed up.
 FOLD_SECONDS: Final = {"executor.pool": 60, "manager.new": 300}
+# Kinds with no fold window of their own (a user waiting for approval should be seen soon) that
+# still go out as one message when several are released together (after quiet hours): kind ->
+# the group they fold into.
+FOLD_TOGETHER: Final = {
+    "manager.user_pending": "manager.pending",
+    "manager.apartment_pending": "manager.pending",
+}
 # Kinds that go out during quiet hours too: what the user is waiting on right now.
 BYPASS_QUIET: Final = frozenset(
     {"applicant.clarification", "user.approved", "user.blocked", "shift.starting"}

@@ -25,7 +25,15 @@ from workers.bot.core.ui.menu import MenuState, build_main_menu
 from workers.bot.notifications import texts
 from workers.bot.notifications.model import Notice, Recipient
 
-__all__ = ["Rendered", "address_line", "render", "render_folded", "short_line"]
+__all__ = [
+    "PENDING_LIST",
+    "Rendered",
+    "address_line",
+    "render",
+    "render_folded",
+    "short_line",
+    "user_card",
+]
 
 DESCRIPTION_MAX = 500
 REPORT_MAX = 1000
@@ -76,6 +84,12 @@ def shift_card(shift_id: int) -> str:
 
 
 POOL = "pll:1"
+# /users: the list opened on its first view (pending users first) and a user's card from it.
+PENDING_LIST = "usl:p.-.1."
+
+
+def user_card(user_id: int) -> str:
+    return f"usv:{user_id}:p.-.1."
 
 
 def address_line(address: Any, locale: str) -> str:
@@ -270,12 +284,51 @@ def render(notice: Notice) -> Rendered:  # noqa: C901 - one branch per kind, kep
                 comment=ui.safe(comment_text, COMMENT_MAX),
             )
         )
+    if kind in ("manager.user_pending", "manager.apartment_pending"):
+        return _pending(notice, locale)
     raise ValueError(f"unknown notification kind {kind!r}")
+
+
+def _person(notice: Notice) -> dict[str, Any]:
+    value: dict[str, Any] = notice.payload.get("user") or {}
+    return value
+
+
+def _person_name(person: dict[str, Any]) -> str:
+    name = " ".join(str(p) for p in (person.get("first_name"), person.get("last_name")) if p)
+    if not name and person.get("username"):
+        name = f"@{person['username']}"
+    return ui.safe(name or f"#{person.get('id', '')}", 100)
+
+
+def _pending(notice: Notice, locale: str) -> Rendered:
+    """A user (or an approved user's new apartment link) waiting for a manager's approval."""
+    person = _person(notice)
+    name = _person_name(person)
+    user_pending = notice.kind == "manager.user_pending"
+    lines = [
+        ui.tr(texts.USER_PENDING if user_pending else texts.APARTMENT_PENDING, locale, name=name)
+    ]
+    if user_pending and person.get("phone"):
+        lines.append(ui.tr(texts.PHONE_LINE, locale, phone=ui.safe(person["phone"], 32)))
+    where = address_line(notice.payload.get("address"), locale)
+    if where:
+        lines.append(ui.tr(texts.ADDRESS_LINE, locale, address=where))
+    staff = [str(r) for r in person.get("roles") or [] if r != "applicant"]
+    if user_pending and staff:
+        roles = ", ".join(ui.role_label(r, locale) for r in staff)
+        lines.append(ui.tr(texts.ROLES_LINE, locale, roles=ui.safe(roles, 200)))
+    button = _button(ui.tr(texts.BTN_USER, locale), user_card(int(person.get("id") or 0)))
+    return Rendered("\n".join(lines), _rows([button]))
 
 
 def short_line(notice: Notice) -> str:
     """One line of a folded summary."""
     locale = _to(notice).lang
+    if notice.kind in ("manager.user_pending", "manager.apartment_pending"):
+        where = address_line(notice.payload.get("address"), locale)
+        name = _person_name(_person(notice))
+        return f"{name} · {where}" if where else name
     values = _request_values(notice, locale)
     return ui.tr(texts.REQUEST_LINE, locale, **values)
 
@@ -291,5 +344,8 @@ def render_folded(kind: str, notices: Sequence[Notice]) -> Rendered:
     if kind == "executor.pool":
         text = ui.tr(texts.POOL_MANY, locale, count=len(notices), lines=body)
         return Rendered(text, _rows([_button(ui.tr(texts.BTN_POOL, locale), POOL)]))
+    if kind == "manager.pending":
+        text = ui.tr(texts.PENDING_DIGEST, locale, count=len(notices), lines=body)
+        return Rendered(text, _rows([_button(ui.tr(texts.BTN_PENDING, locale), PENDING_LIST)]))
     text = ui.tr(texts.MANAGER_DIGEST, locale, count=len(notices), lines=body)
     return Rendered(text, _rows([_button(ui.tr(texts.BTN_REQUESTS, locale), "mrl:n:1")]))

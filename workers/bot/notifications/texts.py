@@ -51,6 +51,12 @@ MANAGER_DIGEST: Final = N_("🆕 <b>Новых заявок: {count}</b>\n{lines
 MANAGER_DONE: Final = N_("☑️ <b>Заявка № {number} выполнена и ждёт проверки</b>\n\n{report}")
 MANAGER_RETURNED: Final = N_("⚠️ <b>Житель вернул заявку № {number}</b>\nПричина: {reason}")
 REQUEST_LINE: Final = N_("№ {number} · {category} · {urgency}")
+USER_PENDING: Final = N_("👤 <b>Новый пользователь ждёт одобрения</b>\n{name}")
+APARTMENT_PENDING: Final = N_("🏠 <b>Заявка на привязку квартиры ждёт одобрения</b>\n{name}")
+PHONE_LINE: Final = N_("Телефон: {phone}")
+ADDRESS_LINE: Final = N_("Квартира: {address}")
+ROLES_LINE: Final = N_("Роль: {roles}")
+PENDING_DIGEST: Final = N_("👥 <b>Ждут одобрения: {count}</b>\n{lines}")
 
 # -- comments -----------------------------------------------------------------------------------
 COMMENT_ADDED: Final = N_("💬 <b>Комментарий к заявке № {number}</b>\n{author}: {text}")
@@ -74,3 +80,5 @@ BTN_RETURN: Final = N_("↩️ Вернуть")
 BTN_POOL: Final = N_("📥 Открыть пул")
 BTN_SHIFT: Final = N_("Открыть смену")
 BTN_REQUESTS: Final = N_("Заявки")
+BTN_USER: Final = N_("Открыть пользователя")
+BTN_PENDING: Final = N_("Ожидающие одобрения")

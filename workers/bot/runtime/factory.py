@@ -31,6 +31,7 @@ from shared.logs import get_logger
 from shared.pipeline.metrics import refresh_queue_gauges
 from shared.settings import Settings
 from workers.bot import middlewares
+from workers.bot.core.approvals import ApprovalNotices
 from workers.bot.core.auth import ProfileCache
 from workers.bot.core.broadcast.store import BroadcastStore
 from workers.bot.core.catalog import CommandCatalog
@@ -263,6 +264,7 @@ def _wire_dispatcher(runtime: BotRuntime, routers: Sequence[Router]) -> None:
         gateway_settings=gateway_settings,
         broadcasts=BroadcastStore(runtime.engine),
         clock=runtime.clock,
+        approvals=ApprovalNotices(runtime.redis, runtime.settings, runtime.clock),
     )
 
 

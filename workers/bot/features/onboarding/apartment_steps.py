@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from shared.clients import ServiceClients, ServiceConflict
 from shared.logs import get_logger
+from workers.bot.core.approvals import ApprovalNotices, link_cause
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.onboarding import BTN_SELECT_APARTMENT
 from workers.bot.core.ui import (
@@ -48,6 +49,7 @@ async def picker_step(
     callback_data: ApCB,
     auth: AuthContext,
     clients: ServiceClients,
+    approvals: ApprovalNotices,
     locale: str,
 ) -> None:
     if auth.user is None or auth.status == "blocked" or callback_data.a not in "ybasc":
@@ -55,7 +57,7 @@ async def picker_step(
         return
     at = callback_data
     if at.a == "c":
-        await _confirm_apartment(query, at, auth, clients, locale)
+        await _confirm_apartment(query, at, auth, clients, approvals, locale)
         return
     view: picker.View | None
     if at.a == "y":
@@ -73,7 +75,12 @@ async def picker_step(
 
 
 async def _confirm_apartment(
-    query: CallbackQuery, at: ApCB, auth: AuthContext, clients: ServiceClients, locale: str
+    query: CallbackQuery,
+    at: ApCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    approvals: ApprovalNotices,
+    locale: str,
 ) -> None:
     assert auth.user is not None
     names = await picker.names_of(clients, at)
@@ -81,7 +88,7 @@ async def _confirm_apartment(
         await answer_stale(query)
         return
     try:
-        await clients.users.request_apartment(
+        link = await clients.users.request_apartment(
             auth.user.id, at.apt, idempotency_key=f"apt:{auth.user.id}:{at.apt}"
         )
     except ServiceConflict as exc:
@@ -89,6 +96,9 @@ async def _confirm_apartment(
         await edit_or_send(query, tr(texts.APARTMENT_EXISTS, locale, status=status))
         return
     log.info("apartment_requested", user_id=auth.user_id, apartment_id=at.apt)
+    # A pending user's profile may be complete now, or an approved user asks for another link:
+    # the managers are told (before the answer, so a retried update tells them once).
+    await approvals.announce(auth, clients, link_cause(link), link)
     done = tr(
         texts.APARTMENT_SENT,
         locale,

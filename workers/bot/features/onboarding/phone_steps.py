@@ -8,6 +8,7 @@ from aiogram.types import Message
 
 from shared.clients import ServiceClients, ValidationFailed
 from shared.logs import get_logger
+from workers.bot.core.approvals import ApprovalNotices
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import PUBLIC
 from workers.bot.core.onboarding import BTN_TYPE_PHONE
@@ -29,6 +30,7 @@ async def contact_shared(
     state: FSMContext,
     auth: AuthContext,
     clients: ServiceClients,
+    approvals: ApprovalNotices,
     locale: str,
 ) -> None:
     refused = refusal(auth)
@@ -43,7 +45,7 @@ async def contact_shared(
     if phone is None:
         await message.answer(tr(texts.PHONE_INVALID, locale))
         return
-    await _save_phone(message, phone, state, auth, clients, locale)
+    await _save_phone(message, phone, state, auth, clients, approvals, locale)
 
 
 async def _save_phone(
@@ -52,6 +54,7 @@ async def _save_phone(
     state: FSMContext,
     auth: AuthContext,
     clients: ServiceClients,
+    approvals: ApprovalNotices,
     locale: str,
 ) -> None:
     assert auth.user is not None
@@ -63,6 +66,8 @@ async def _save_phone(
     await state.clear()
     await auth.reload()
     log.info("phone_saved", user_id=auth.user_id)
+    # The last missing item may have been the phone: the managers hear of a complete profile.
+    await approvals.announce(auth, clients, "phone")
     await next_step(
         message, auth, clients, locale, tr(texts.PHONE_SAVED, locale, phone=safe(phone))
     )
@@ -84,6 +89,7 @@ async def phone_typed(
     state: FSMContext,
     auth: AuthContext,
     clients: ServiceClients,
+    approvals: ApprovalNotices,
     locale: str,
 ) -> None:
     assert message.text is not None
@@ -91,7 +97,7 @@ async def phone_typed(
     if phone is None or auth.user is None:
         await message.answer(tr(texts.PHONE_INVALID, locale))
         return
-    await _save_phone(message, phone, state, auth, clients, locale)
+    await _save_phone(message, phone, state, auth, clients, approvals, locale)
 
 
 @router.message(Onboarding.phone, flags=PUBLIC)

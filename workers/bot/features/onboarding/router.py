@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from shared.clients import Gone, ServiceClients, ServiceNotFound
 from shared.logs import get_logger
 from shared.settings import Settings
+from workers.bot.core.approvals import ApprovalNotices
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import PUBLIC, command
 from workers.bot.core.gateway_settings import GatewaySettingsStore
@@ -66,6 +67,7 @@ async def start(
     app_settings: Settings,
     event_from_user: TelegramUser,
     gateway_settings: GatewaySettingsStore,
+    approvals: ApprovalNotices,
     locale: str,
 ) -> None:
     await state.clear()
@@ -76,7 +78,9 @@ async def start(
     payload = (command.args or "").strip()
     if payload.startswith("join_"):
         limiter = JoinLimiter(redis, app_settings.redis.key_prefix)
-        await _join(message, payload, state, auth, clients, limiter, event_from_user, locale)
+        await _join(
+            message, payload, state, auth, clients, limiter, event_from_user, approvals, locale
+        )
         return
     await ensure_user(auth, clients, event_from_user, locale)
     await greet(message, auth, clients, locale)
@@ -93,6 +97,7 @@ async def _join(
     clients: ServiceClients,
     limiter: JoinLimiter,
     sender: TelegramUser,
+    approvals: ApprovalNotices,
     locale: str,
 ) -> bool:
     """Join by the invite in ``text``; True when it worked."""
@@ -119,6 +124,8 @@ async def _join(
     await state.clear()
     await auth.reload()
     log.info("joined_by_invite", user_id=user.id, role=joined.role)
+    # Staff need only a phone: one given before the invite completes the profile now.
+    await approvals.announce(auth, clients, f"invite:{joined.role}")
     lines = [tr(texts.JOINED, locale, role=safe(role_label(joined.role, locale)))]
     if joined.role == "executor" and joined.specializations:
         names = ", ".join(specialization_label(s, locale) for s in joined.specializations)
@@ -169,6 +176,7 @@ async def invite_code(
     redis: Redis,
     app_settings: Settings,
     event_from_user: TelegramUser,
+    approvals: ApprovalNotices,
     locale: str,
 ) -> None:
     assert message.text is not None
@@ -176,7 +184,9 @@ async def invite_code(
         await message.answer(tr(texts.INVITE_FORMAT, locale))
         return
     limiter = JoinLimiter(redis, app_settings.redis.key_prefix)
-    await _join(message, message.text, state, auth, clients, limiter, event_from_user, locale)
+    await _join(
+        message, message.text, state, auth, clients, limiter, event_from_user, approvals, locale
+    )
 
 
 @router.message(Onboarding.invite_code, flags=PUBLIC)
