@@ -21,7 +21,7 @@ from workers.bot.features.requests.addresses import find_address
 from workers.bot.features.requests.drafts import Draft, load_draft, save_draft
 from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import CreateCb
-from workers.bot.features.requests.media import collect_media, media_expected
+from workers.bot.features.requests.media import media_step
 from workers.bot.features.requests.render_create import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
@@ -197,25 +197,9 @@ async def on_urgency(query: CallbackQuery, callback_data: CreateCb, state: FSMCo
 # -- 5. media --------------------------------------------------------------------------------------
 
 
-@router.message(CreateRequest.media, F.photo | F.video, flags=FLAGS)
-async def on_media(
-    message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
-) -> None:
-    draft = await draft_or_lost(load_draft, message, state, auth, clients)
-    if draft is None:
-        return
-    await collect_media(message, draft.media, media_done_markup(draft.tag))
-    await save_draft(state, draft)
-
-
-@router.message(CreateRequest.media, FlowInput(), flags=FLAGS)
-async def on_media_expected(
-    message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
-) -> None:
-    draft = await draft_or_lost(load_draft, message, state, auth, clients)
-    if draft is None:
-        return
-    await media_expected(message, media_done_markup(draft.tag), media_step_markup(draft.tag))
+media_step(load_draft, save_draft, media_done_markup, media_step_markup).register(
+    router, CreateRequest.media, FlowInput(), flags=FLAGS, module=__name__
+)
 
 
 @router.callback_query(CreateRequest.media, CreateCb.filter(F.act == "md"), flags=FLAGS)

@@ -15,7 +15,7 @@ import msgspec
 from aiogram.fsm.context import FSMContext
 
 from shared.clients.models.users import AddressRef
-from workers.bot.features.requests.media import MediaBox
+from workers.bot.core.media_step import MediaBox
 
 __all__ = ["DATA_KEY", "Draft", "draft_of", "load_draft", "new_draft", "save_draft"]
 

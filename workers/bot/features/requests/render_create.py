@@ -11,11 +11,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from shared.clients.models.users import AddressRef
 from workers.bot.core import ui
 from workers.bot.core.cards import with_captions
+from workers.bot.core.media_step import MAX_MEDIA
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.addresses import address_code, address_label
 from workers.bot.features.requests.drafts import Draft
 from workers.bot.features.requests.keyboards import CreateCb
-from workers.bot.features.requests.media import MAX_MEDIA
 
 __all__ = [
     "ADDRESSES_PER_PAGE",

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from aiogram.fsm.context import FSMContext
 
-from workers.bot.features.requests.media import MediaBox
+from workers.bot.core.media_step import MediaBox
 
 __all__ = ["DATA_KEY", "ReturnDraft", "load_return", "new_return", "save_return"]
 

@@ -10,12 +10,12 @@ from shared.clients.models.common import Page
 from shared.clients.models.requests import Request
 from workers.bot.core import ui
 from workers.bot.core.cards import with_captions
+from workers.bot.core.media_step import MAX_MEDIA
 from workers.bot.features.requests import texts as request_texts
 from workers.bot.features.requests.acceptance import texts
 from workers.bot.features.requests.acceptance.drafts import ReturnDraft
 from workers.bot.features.requests.acceptance.keyboards import AcceptListCb, RatingCb, ReturnCb
 from workers.bot.features.requests.keyboards import Back, CardCb
-from workers.bot.features.requests.media import MAX_MEDIA
 from workers.bot.features.requests.render_create import button, markup
 from workers.bot.features.requests.render_list import list_line, request_button
 

@@ -46,7 +46,7 @@ from workers.bot.features.requests.card import actionable, show_card
 from workers.bot.features.requests.card_data import load_card
 from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import Back, CardCb
-from workers.bot.features.requests.media import collect_media, media_expected
+from workers.bot.features.requests.media import media_step
 from workers.bot.features.requests.replies import answer_stale
 from workers.bot.features.requests.support import chat_of, draft_or_lost
 
@@ -118,25 +118,9 @@ async def on_reason_not_text(message: Message) -> None:
 # -- media -----------------------------------------------------------------------------------------
 
 
-@router.message(ReturnFlow.media, F.photo | F.video, flags=FLAGS)
-async def on_media(
-    message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
-) -> None:
-    draft = await draft_or_lost(load_return, message, state, auth, clients)
-    if draft is None:
-        return
-    await collect_media(message, draft.media, media_done_markup(draft.tag))
-    await save_return(state, draft)
-
-
-@router.message(ReturnFlow.media, FlowInput(), flags=FLAGS)
-async def on_media_expected(
-    message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
-) -> None:
-    draft = await draft_or_lost(load_return, message, state, auth, clients)
-    if draft is None:
-        return
-    await media_expected(message, media_done_markup(draft.tag), media_step_markup(draft.tag))
+media_step(load_return, save_return, media_done_markup, media_step_markup).register(
+    router, ReturnFlow.media, FlowInput(), flags=FLAGS, module=__name__
+)
 
 
 @router.callback_query(ReturnFlow.media, ReturnCb.filter(F.act == "md"), flags=FLAGS)
