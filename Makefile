@@ -33,7 +33,7 @@ coverage: $(STAMP)
 	$(BIN)/python -m pytest -q --cov --cov-report=term $(PYTEST_ARGS)
 	$(BIN)/python .ci/coverage_critical.py
 
-test: lint typecheck pytest
+test: lint typecheck coverage
 
 # The schema-driven fuzz test at 20x its CI size (FUZZ_SEED=n for another sequence).
 fuzz: $(STAMP)
