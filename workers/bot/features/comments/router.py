@@ -19,7 +19,7 @@ from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.cards import PhotosCB, photo_count, send_photos
 from workers.bot.core.cards import texts as card_texts
-from workers.bot.core.comments import BTN_WRITE_COMMENT, CommentsCB, CommentWriteCB
+from workers.bot.core.comments import BTN_WRITE_COMMENT, CommentsCB, CommentStep, CommentWriteCB
 from workers.bot.features.comments import texts
 
 __all__ = ["CommentFlow", "router"]
@@ -36,6 +36,17 @@ _KEY = "comment_number"
 
 class CommentFlow(StatesGroup):
     text = State()
+
+
+_STEP = CommentStep(
+    CommentFlow.text,
+    key=_KEY,
+    limit=COMMENT_MAX,
+    ask=texts.ASK,
+    expected=texts.EXPECTED,
+    too_long=texts.TOO_LONG,
+    refused="comment_refused",
+)
 
 
 class _FlowInput(Filter):
@@ -174,14 +185,8 @@ async def ask(
         await ui.answer_query(query, ui.tr(texts.NOT_FOUND), show_alert=True)
         return
     await ui.answer_query(query)
-    await state.set_state(CommentFlow.text)
-    await state.set_data({_KEY: number})
     chat = query.message.chat.id if query.message is not None else query.from_user.id
-    await bot.send_message(
-        chat,
-        ui.tr(texts.ASK, number=ui.escape(number), max=COMMENT_MAX),
-        reply_markup=ui.cancel_keyboard(),
-    )
+    await _STEP.start(bot, chat, state, number)
 
 
 @router.message(CommentFlow.text, F.text, _FlowInput(), flags=_FLAGS)
@@ -192,31 +197,8 @@ async def write(
     clients: ServiceClients,
     event_update: Update,
 ) -> None:
-    number = (await state.get_data()).get(_KEY)
-    text = (message.text or "").strip()
-    if not isinstance(number, str) or auth.user is None:
-        await state.clear()
-        return
-    if not text:
-        await message.answer(ui.tr(texts.EXPECTED, max=COMMENT_MAX))
-        return
-    if len(text) > COMMENT_MAX:
-        await message.answer(ui.tr(texts.TOO_LONG, length=len(text), max=COMMENT_MAX))
-        return
-    try:
-        await clients.requests.add_comment(
-            number,
-            author_user_id=auth.user.id,
-            text=text,
-            idempotency_key=f"upd:{event_update.update_id}",
-        )
-    except ServiceError as exc:
-        if ui.is_transient(exc):
-            raise  # retried; the FSM keeps the number, so the comment is not lost
-        log.info("comment_refused", number=number, code=exc.code, status=exc.status)
-        await state.clear()
-        menu = await ui.main_menu(auth, clients)
-        await message.answer(ui.error_message(exc), reply_markup=menu)
+    number = await _STEP.post(message, state, auth, clients, event_update.update_id)
+    if number is None:
         return
     await state.clear()
     log.info("comment_written", number=number)
@@ -226,4 +208,4 @@ async def write(
 
 @router.message(CommentFlow.text, _FlowInput(), flags=_FLAGS)
 async def not_text(message: Message) -> None:
-    await message.answer(ui.tr(texts.EXPECTED, max=COMMENT_MAX))
+    await _STEP.not_text(message)

@@ -23,6 +23,7 @@ from workers.bot.core.cards import texts as card_texts
 from workers.bot.core.cards.executor import executor_card
 from workers.bot.core.cards.manager import manager_card
 from workers.bot.core.cards.photos import send_album
+from workers.bot.core.comments import CommentStep
 from workers.bot.core.gateway_settings import GatewaySettingsStore
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.core.vocabulary import is_staff_role
@@ -44,7 +45,15 @@ router = Router(name="requests.card")
 # Seeing a card is /request_status's right (approved, any role; R5 decides visibility).
 VIEW_FLAGS = {"command": "request_status"}
 REPLY_MAX = 2000
-_REPLY_KEY = "reply"
+_REPLY = CommentStep(
+    ReplyClarification.text,
+    key="reply",
+    limit=REPLY_MAX,
+    ask=texts.ASK_REPLY,
+    expected=texts.REPLY_EXPECTED,
+    too_long=texts.TOO_LONG,
+    refused="request_reply_refused",
+)
 
 
 async def show_card(
@@ -214,14 +223,7 @@ async def on_reply_ask(
     view = await actionable(query, callback_data, auth, clients, frozenset({"clarification"}))
     if view is None:
         return
-    number = callback_data.number
-    await state.set_state(ReplyClarification.text)
-    await state.set_data({_REPLY_KEY: number})
-    await bot.send_message(
-        chat_of(query),
-        ui.tr(texts.ASK_REPLY, number=ui.escape(number), max=REPLY_MAX),
-        reply_markup=ui.cancel_keyboard(),
-    )
+    await _REPLY.start(bot, chat_of(query), state, callback_data.number)
 
 
 @router.message(ReplyClarification.text, F.text, FlowInput(), flags=VIEW_FLAGS)
@@ -233,32 +235,10 @@ async def on_reply(
     event_update: Update,
     gateway_settings: GatewaySettingsStore | None = None,
 ) -> None:
-    number = (await state.get_data()).get(_REPLY_KEY)
-    text = (message.text or "").strip()
-    if not isinstance(number, str) or auth.user is None:
-        await state.clear()
-        return
-    if not text:
-        await message.answer(ui.tr(texts.REPLY_EXPECTED, max=REPLY_MAX))
-        return
-    if len(text) > REPLY_MAX:
-        await message.answer(ui.tr(texts.TOO_LONG, length=len(text), max=REPLY_MAX))
-        return
-    try:
-        await clients.requests.add_comment(
-            number,
-            author_user_id=auth.user.id,
-            text=text,
-            idempotency_key=f"upd:{event_update.update_id}",
-        )
-    except ServiceError as exc:
-        if ui.is_transient(exc):
-            raise
-        log.info("request_reply_refused", number=number, code=exc.code, status=exc.status)
-        await state.clear()
-        support = await ui.support_contact(gateway_settings)
-        menu = await ui.main_menu(auth, clients)
-        await message.answer(ui.error_message(exc, support=support), reply_markup=menu)
+    number = await _REPLY.post(
+        message, state, auth, clients, event_update.update_id, gateway_settings
+    )
+    if number is None:
         return
     log.info("request_reply_sent", number=number)
     menu = await ui.main_menu(auth, clients)
@@ -268,4 +248,4 @@ async def on_reply(
 
 @router.message(ReplyClarification.text, FlowInput(), flags=VIEW_FLAGS)
 async def on_reply_not_text(message: Message) -> None:
-    await message.answer(ui.tr(texts.REPLY_EXPECTED, max=REPLY_MAX))
+    await _REPLY.not_text(message)
