@@ -25,8 +25,10 @@ Enum labels (docs/behaviour.md §3; ``locale`` defaults to the update's)
 Menus (reply keyboards)
     ``MenuButton`` (enum) · ``menu_button(*buttons)`` — a message filter matching the buttons'
     texts in both languages, badge ignored; passes ``menu_button`` to the handler ·
-    ``match_button(text, *candidates) -> MenuButton | None`` · ``BUTTON_COMMANDS`` (the
-    ``bot_commands`` entry a button shares: use it as ``flags={"command": …}``) ·
+    ``match_button(text, *candidates) -> MenuButton | None`` · ``FlowInput()`` (a message
+    filter: anything but a /command or a menu button, what a flow's step takes as input) ·
+    ``BUTTON_COMMANDS`` (the ``bot_commands`` entry a button shares: use it as
+    ``flags={"command": …}``) ·
     ``await main_menu(auth, clients, locale=None)`` → the active role's keyboard with badges
     (``ReplyKeyboardRemove`` unless approved) · ``build_main_menu(MenuState, locale=None)`` ·
     ``await load_menu_state(auth, clients) -> MenuState`` · ``cancel_keyboard(locale=None)``
@@ -106,6 +108,7 @@ from workers.bot.core.ui.labels import (
 )
 from workers.bot.core.ui.menu import (
     BUTTON_COMMANDS,
+    FlowInput,
     MenuButton,
     MenuState,
     build_main_menu,
@@ -148,6 +151,7 @@ __all__ = [
     "TEXT_LIMIT",
     "CachedChoice",
     "CachedKeyboard",
+    "FlowInput",
     "KeyboardCache",
     "KeyboardCacheCB",
     "MenuButton",

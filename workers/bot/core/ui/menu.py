@@ -25,6 +25,7 @@ from workers.bot.core.vocabulary import is_staff_role
 __all__ = [
     "BUTTON_COMMANDS",
     "BUTTON_TEXTS",
+    "FlowInput",
     "MenuButton",
     "MenuButtonFilter",
     "MenuState",
@@ -231,6 +232,19 @@ class MenuButtonFilter(Filter):
 
 def menu_button(*buttons: MenuButton) -> MenuButtonFilter:
     return MenuButtonFilter(*buttons)
+
+
+class FlowInput(Filter):
+    """Any message except a ``/command`` and a main-menu button text: what a flow's step may
+    take as the user's input. A step waiting for free text must not swallow a command
+    (``/my_shifts``) or a menu button from an older keyboard (``Мои смены``): those belong to
+    their own handlers, wherever they are."""
+
+    async def __call__(self, message: Message) -> bool:
+        text = message.text
+        if text is None:
+            return True
+        return not text.startswith("/") and match_button(text) is None
 
 
 class TextButtonFilter(Filter):

@@ -6,7 +6,6 @@ request (R5 with ``viewer_user_id``) before its thread or photos are shown or wr
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -47,14 +46,6 @@ _STEP = CommentStep(
     too_long=texts.TOO_LONG,
     refused="comment_refused",
 )
-
-
-class _FlowInput(Filter):
-    """Not a /command and not a main-menu button (those belong to their own handlers)."""
-
-    async def __call__(self, message: Message) -> bool:
-        text = message.text
-        return text is None or (not text.startswith("/") and ui.match_button(text) is None)
 
 
 async def _may_see(auth: AuthContext, clients: ServiceClients, number: str) -> bool:
@@ -189,7 +180,7 @@ async def ask(
     await _STEP.start(bot, chat, state, number)
 
 
-@router.message(CommentFlow.text, F.text, _FlowInput(), flags=_FLAGS)
+@router.message(CommentFlow.text, F.text, ui.FlowInput(), flags=_FLAGS)
 async def write(
     message: Message,
     state: FSMContext,
@@ -206,6 +197,6 @@ async def write(
     await message.answer(ui.tr(texts.SAVED, number=ui.escape(number)), reply_markup=menu)
 
 
-@router.message(CommentFlow.text, _FlowInput(), flags=_FLAGS)
+@router.message(CommentFlow.text, ui.FlowInput(), flags=_FLAGS)
 async def not_text(message: Message) -> None:
     await _STEP.not_text(message)

@@ -29,7 +29,6 @@ from workers.bot.core.ui import texts as ui_texts
 from workers.bot.core.vocabulary import is_staff_role
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.card_data import load_card, viewer_id
-from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.render_card import CardView, back_button, card_markup, card_text
 from workers.bot.features.requests.render_create import button, markup
@@ -226,7 +225,7 @@ async def on_reply_ask(
     await _REPLY.start(bot, chat_of(query), state, callback_data.number)
 
 
-@router.message(ReplyClarification.text, F.text, FlowInput(), flags=VIEW_FLAGS)
+@router.message(ReplyClarification.text, F.text, ui.FlowInput(), flags=VIEW_FLAGS)
 async def on_reply(
     message: Message,
     state: FSMContext,
@@ -246,6 +245,6 @@ async def on_reply(
     await state.clear()
 
 
-@router.message(ReplyClarification.text, FlowInput(), flags=VIEW_FLAGS)
+@router.message(ReplyClarification.text, ui.FlowInput(), flags=VIEW_FLAGS)
 async def on_reply_not_text(message: Message) -> None:
     await _REPLY.not_text(message)

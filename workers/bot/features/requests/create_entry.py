@@ -31,7 +31,6 @@ from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.create_steps import FLAGS, show_step
 from workers.bot.features.requests.drafts import draft_of, load_draft, new_draft
-from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.fixes import address_fix
 from workers.bot.features.requests.states import CreateRequest
 
@@ -182,7 +181,7 @@ async def on_contact(
     await _save_phone(message, state, auth, clients, event_update.update_id, phone)
 
 
-@router.message(CreateRequest.phone, F.text, FlowInput(), flags=FLAGS)
+@router.message(CreateRequest.phone, F.text, ui.FlowInput(), flags=FLAGS)
 async def on_typed_phone(
     message: Message,
     state: FSMContext,
@@ -197,7 +196,7 @@ async def on_typed_phone(
     await _save_phone(message, state, auth, clients, event_update.update_id, phone)
 
 
-@router.message(CreateRequest.phone, FlowInput(), flags=FLAGS)
+@router.message(CreateRequest.phone, ui.FlowInput(), flags=FLAGS)
 async def _reprompt_phone(message: Message) -> None:
     button = ui.tr(texts.BTN_SHARE_PHONE)
     await message.answer(

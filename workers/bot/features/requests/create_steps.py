@@ -19,7 +19,6 @@ from workers.bot.core.auth import AuthContext
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.addresses import find_address
 from workers.bot.features.requests.drafts import Draft, load_draft, save_draft
-from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import CreateCb
 from workers.bot.features.requests.media import media_step
 from workers.bot.features.requests.render_create import (
@@ -152,7 +151,7 @@ async def on_address(query: CallbackQuery, callback_data: CreateCb, state: FSMCo
 # -- 3. description --------------------------------------------------------------------------------
 
 
-@router.message(CreateRequest.description, F.text, FlowInput(), flags=FLAGS)
+@router.message(CreateRequest.description, F.text, ui.FlowInput(), flags=FLAGS)
 async def on_description(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
@@ -171,7 +170,7 @@ async def on_description(
         await show_step(message, state, draft, CreateRequest.urgency)
 
 
-@router.message(CreateRequest.description, FlowInput(), flags=FLAGS)
+@router.message(CreateRequest.description, ui.FlowInput(), flags=FLAGS)
 async def on_description_not_text(message: Message) -> None:
     await message.answer(
         ui.tr(texts.DESCRIPTION_EXPECTED, min=DESCRIPTION_MIN, max=DESCRIPTION_MAX)
@@ -198,7 +197,7 @@ async def on_urgency(query: CallbackQuery, callback_data: CreateCb, state: FSMCo
 
 
 media_step(load_draft, save_draft, media_done_markup, media_step_markup).register(
-    router, CreateRequest.media, FlowInput(), flags=FLAGS, module=__name__
+    router, CreateRequest.media, ui.FlowInput(), flags=FLAGS, module=__name__
 )
 
 
@@ -218,7 +217,7 @@ async def on_media_done(query: CallbackQuery, callback_data: CreateCb, state: FS
     StateFilter(
         CreateRequest.category, CreateRequest.address, CreateRequest.urgency, CreateRequest.confirm
     ),
-    FlowInput(),
+    ui.FlowInput(),
     flags=FLAGS,
 )
 async def on_buttons_expected(

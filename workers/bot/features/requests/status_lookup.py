@@ -21,7 +21,6 @@ from workers.bot.core.parked import leave_beside, offer_markup, step_beside
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.requests import texts
 from workers.bot.features.requests.card import VIEW_FLAGS, open_card
-from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import Back
 from workers.bot.features.requests.states import StatusLookup
 
@@ -68,7 +67,7 @@ async def on_request_status(
     await message.answer(ui.tr(texts.ASK_NUMBER, example=EXAMPLE))
 
 
-@router.message(StatusLookup.number, F.text, FlowInput(), flags=VIEW_FLAGS)
+@router.message(StatusLookup.number, F.text, ui.FlowInput(), flags=VIEW_FLAGS)
 async def on_number(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
@@ -77,6 +76,6 @@ async def on_number(
     await _lookup(message, state, auth, clients, message.text or "")
 
 
-@router.message(StatusLookup.number, FlowInput(), flags=VIEW_FLAGS)
+@router.message(StatusLookup.number, ui.FlowInput(), flags=VIEW_FLAGS)
 async def on_number_not_text(message: Message) -> None:
     await message.answer(ui.tr(texts.ASK_NUMBER, example=EXAMPLE))

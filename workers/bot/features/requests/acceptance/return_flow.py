@@ -44,7 +44,6 @@ from workers.bot.features.requests.acceptance.render import (
 from workers.bot.features.requests.acceptance.states import ReturnFlow
 from workers.bot.features.requests.card import actionable, show_card
 from workers.bot.features.requests.card_data import load_card
-from workers.bot.features.requests.filters import FlowInput
 from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.media import media_step
 from workers.bot.features.requests.replies import answer_stale
@@ -90,7 +89,7 @@ async def _current(query: CallbackQuery, state: FSMContext, data: ReturnCb) -> R
 # -- reason ----------------------------------------------------------------------------------------
 
 
-@router.message(ReturnFlow.reason, F.text, FlowInput(), flags=FLAGS)
+@router.message(ReturnFlow.reason, F.text, ui.FlowInput(), flags=FLAGS)
 async def on_reason(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
@@ -110,7 +109,7 @@ async def on_reason(
     await message.answer(media_prompt(), reply_markup=media_step_markup(draft.tag))
 
 
-@router.message(ReturnFlow.reason, FlowInput(), flags=FLAGS)
+@router.message(ReturnFlow.reason, ui.FlowInput(), flags=FLAGS)
 async def on_reason_not_text(message: Message) -> None:
     await message.answer(ui.tr(texts.REASON_EXPECTED, min=REASON_MIN, max=REASON_MAX))
 
@@ -119,7 +118,7 @@ async def on_reason_not_text(message: Message) -> None:
 
 
 media_step(load_return, save_return, media_done_markup, media_step_markup).register(
-    router, ReturnFlow.media, FlowInput(), flags=FLAGS, module=__name__
+    router, ReturnFlow.media, ui.FlowInput(), flags=FLAGS, module=__name__
 )
 
 
@@ -132,7 +131,7 @@ async def on_media_done(query: CallbackQuery, callback_data: ReturnCb, state: FS
     await ui.edit_or_send(query, summary_text(draft), summary_markup(draft.tag))
 
 
-@router.message(ReturnFlow.confirm, FlowInput(), flags=FLAGS)
+@router.message(ReturnFlow.confirm, ui.FlowInput(), flags=FLAGS)
 async def on_buttons_expected(
     message: Message, state: FSMContext, auth: AuthContext, clients: ServiceClients
 ) -> None:
