@@ -603,6 +603,15 @@ async def step_redis_down(client: httpx.AsyncClient) -> None:
     check(not lost, "and handled")
 
 
+def sentinel_ready(cid: str) -> bool:
+    """The sentinel can authorise a failover (CKQUORUM) and knows a replica in good state."""
+    ask = [DOCKER, "exec", cid, "redis-cli", "-p", "26379", "sentinel"]
+    quorum = run(*ask, "ckquorum", "gateway", check_rc=False)
+    replicas = run(*ask, "replicas", "gateway", check_rc=False).split()
+    flags = [replicas[i + 1] for i, key in enumerate(replicas[:-1]) if key == "flags"]
+    return quorum.startswith("OK") and "slave" in flags
+
+
 async def failover_round(client: httpx.AsyncClient, replica_ack: int) -> dict[str, Any]:
     env = dict(ENV)
     env.update(
@@ -615,6 +624,20 @@ async def failover_round(client: httpx.AsyncClient, replica_ack: int) -> dict[st
     run(*ha, "up", "-d", "--no-build", env=env)
     await all_healthy(["redis-primary", "redis-replica", "sentinel-1", "ingest", "worker"])
     sentinel = containers("sentinel-1")[0]
+    # Healthy sentinels may not yet be able to fail over: each learns of the replica from the
+    # primary's INFO (every 10 s) and of the other sentinels from their hellos (every 2 s). A
+    # kill before that is a failover aborted for want of a replica, retried only after twice
+    # the failover timeout: wait until every sentinel knows a healthy replica and a quorum.
+    sentinels = [c for n in ("sentinel-1", "sentinel-2", "sentinel-3") for c in containers(n)]
+    ready_since = time.monotonic()
+    ready = await eventually(
+        lambda: asyncio.to_thread(lambda: all(map(sentinel_ready, sentinels))), 90, 1.0
+    )
+    check(
+        bool(ready),
+        f"every sentinel knows the replica and a quorum "
+        f"({time.monotonic() - ready_since:.1f} s after healthy)",
+    )
 
     def primary() -> str:
         out = run(DOCKER, "exec", sentinel, "redis-cli", "-p", "26379", "sentinel",
