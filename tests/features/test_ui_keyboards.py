@@ -21,6 +21,7 @@ from shared.clients import (
     ServiceNotFound,
     ValidationFailed,
 )
+from shared.clients.models import Page
 from shared.db.engine import create_engine, create_sessionmaker
 from shared.db.models import InlineKeyboardCache
 from shared.settings import load_settings
@@ -114,6 +115,31 @@ def test_pager_row(uz: I18n) -> None:
         ("2 из 3", "noop"),
         ("▶", "x:3"),
     ]
+
+
+async def test_page_or_last_follows_a_shrinking_list() -> None:
+    """A pager button from a longer list asks past the end: the last page is read instead, again
+    while the list keeps shrinking; an empty list and a page that exists are read once."""
+    lengths = iter([4, 2])  # pages the list has at each read
+    asked: list[int] = []
+
+    async def shrinking(page: int) -> Page[str]:
+        asked.append(page)
+        pages = next(lengths, 2)
+        items = [f"r{page}"] if page <= pages else []
+        return Page(items=items, total=pages * 5, page=page, size=5, pages=pages)
+
+    found = await ui.page_or_last(shrinking, 7)
+    assert (asked, found.page, found.items) == ([7, 4, 2], 2, ["r2"])
+
+    async def empty(page: int) -> Page[str]:
+        asked.append(page)
+        return Page(items=[], total=0, page=page, size=5, pages=0)
+
+    asked.clear()
+    assert (await ui.page_or_last(empty, 3)).items == [] and asked == [3]
+    asked.clear()
+    assert (await ui.page_or_last(shrinking, 1)).items == ["r1"] and asked == [1]
 
 
 @pytest.mark.parametrize(

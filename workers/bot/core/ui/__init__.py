@@ -40,6 +40,7 @@ Menus (reply keyboards)
 Inline keyboards and callbacks
     ``pager_row(page, pages, data: page -> CallbackData | str, locale=None)`` → ◀ ``n / N`` ▶;
     ``PageCB(scope, page)`` (``pg:``), ``NoopCB`` (``noop``, answered silently by common) ·
+    ``await page_or_last(read: page -> Page, page)`` (the last page when the list shrank) ·
     ``KeyboardCache(sessionmaker)``: ``store(chat_id, items, context=…, entity_type=…,
     entity_id=…, message_id=None) -> CachedKeyboard`` (``.button(i)`` → ``"kc:<key>:<i>"``),
     ``attach(entry, message_id)``, ``replace(chat_id, message_id, items, …)`` (invalidates the
@@ -137,7 +138,7 @@ from workers.bot.core.ui.numbers import (
     fmt_number,
     fmt_time,
 )
-from workers.bot.core.ui.pager import NoopCB, PageCB, pager_row
+from workers.bot.core.ui.pager import NoopCB, PageCB, page_or_last, pager_row
 from workers.bot.core.ui.split import CAPTION_LIMIT, TEXT_LIMIT, split_html
 
 __all__ = [
@@ -191,6 +192,7 @@ __all__ = [
     "main_menu",
     "match_button",
     "menu_button",
+    "page_or_last",
     "pager_row",
     "preview",
     "role_groups",

@@ -4,21 +4,27 @@ Each feature passes a function from a page number to its own callback data (so t
 carries the feature's filters), or uses :class:`PageCB` with a short ``scope``. The middle button
 only shows where the user is: it carries :class:`NoopCB`, which the common router answers
 silently.
+
+:func:`page_or_last` reads a page of a list for such a pager: a button drawn when the list was
+longer may ask for a page past its end, and then the last page is shown instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
 from pydantic import Field
 
+from shared.clients.models import Page
 from workers.bot.core.ui import texts
 from workers.bot.core.ui.i18n import tr
 
-__all__ = ["NEXT", "PREV", "NoopCB", "PageCB", "pager_row"]
+__all__ = ["NEXT", "PREV", "NoopCB", "PageCB", "page_or_last", "pager_row"]
+
+T = TypeVar("T")
 
 PREV = "◀"
 NEXT = "▶"
@@ -62,3 +68,13 @@ def pager_row(
     if page < pages:
         row.append(InlineKeyboardButton(text=NEXT, callback_data=packed(page + 1)))
     return row
+
+
+async def page_or_last(read: Callable[[int], Awaitable[Page[T]]], page: int) -> Page[T]:
+    """Page ``page`` as ``read`` returns it, or the list's last page when the list has shrunk
+    below ``page`` since its pager was drawn (read again until it fits)."""
+    found = await read(page)
+    while not found.items and found.pages and page > found.pages:
+        page = found.pages
+        found = await read(page)
+    return found

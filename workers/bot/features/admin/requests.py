@@ -58,12 +58,14 @@ _ONE_TAP: Final[dict[str, RequestStatus]] = {
 
 async def _list(clients: ServiceClients, tab: str, page: int) -> Page[Request]:
     status: RequestStatus = TABS.get(tab, "new")  # type: ignore[assignment]
-    result = await clients.requests.list_requests(
-        statuses=[status], sort="urgency" if status == "new" else None, page=page, size=5
-    )
-    if not result.items and result.pages and page > result.pages:
-        return await _list(clients, tab, result.pages)
-    return result
+    sort = "urgency" if status == "new" else None
+
+    async def read(number: int) -> Page[Request]:
+        return await clients.requests.list_requests(
+            statuses=[status], sort=sort, page=number, size=5
+        )
+
+    return await ui.page_or_last(read, page)
 
 
 @router.message(ui.menu_button(ui.MenuButton.REQUESTS), flags=_STAFF)

@@ -9,6 +9,9 @@ The multi-step actions live in :mod:`workers.bot.features.executor.work`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Final
+
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -43,23 +46,38 @@ _WORK = {"roles": EXECUTOR}
 
 
 async def _active_page(clients: ServiceClients, user_id: int, page: int) -> Page[Request]:
-    result = await clients.requests.list_requests(
+    return await clients.requests.list_requests(
         executor_user_id=user_id,
         status_group="active",
         sort="urgency",
         page=page,
         size=render.PAGE_SIZE,
     )
-    if not result.items and result.pages and page > result.pages:
-        return await _active_page(clients, user_id, result.pages)
-    return result
 
 
 async def _pool_page(clients: ServiceClients, user_id: int, page: int) -> Page[Request]:
-    result = await clients.requests.pool(user_id, page=page, size=render.PAGE_SIZE)
-    if not result.items and result.pages and page > result.pages:
-        return await _pool_page(clients, user_id, result.pages)
-    return result
+    return await clients.requests.pool(user_id, page=page, size=render.PAGE_SIZE)
+
+
+# The two lists, each one message edited in place: how a page is read and drawn.
+_Reader = Callable[[ServiceClients, int, int], Awaitable[Page[Request]]]
+_Drawer = Callable[[Page[Request]], tuple[str, InlineKeyboardMarkup | None]]
+_ACTIVE: Final[tuple[_Reader, _Drawer]] = (_active_page, render.active_list)
+_POOL: Final[tuple[_Reader, _Drawer]] = (_pool_page, render.pool_list)
+
+
+async def _show_list(
+    event: Message | CallbackQuery,
+    which: tuple[_Reader, _Drawer],
+    auth: AuthContext,
+    clients: ServiceClients,
+    page: int = 1,
+) -> None:
+    """The list's page (its last when it shrank): a new message, or in place of the pressed one."""
+    assert auth.user_id is not None
+    user_id, (read, draw) = auth.user_id, which
+    found = await ui.page_or_last(lambda number: read(clients, user_id, number), page)
+    await ui.edit_or_send(event, *draw(found))
 
 
 async def _card(
@@ -75,18 +93,14 @@ async def _card(
     flags={"command": "my_requests", **_WORK},
 )
 async def active_requests(message: Message, auth: AuthContext, clients: ServiceClients) -> None:
-    assert auth.user_id is not None
-    text, markup = render.active_list(await _active_page(clients, auth.user_id, 1))
-    await message.answer(text, reply_markup=markup)
+    await _show_list(message, _ACTIVE, auth, clients)
 
 
 @router.callback_query(ListCB.filter(), flags=_WORK)
 async def active_page(
     query: CallbackQuery, callback_data: ListCB, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    assert auth.user_id is not None
-    text, markup = render.active_list(await _active_page(clients, auth.user_id, callback_data.page))
-    await ui.edit_or_send(query, text, markup)
+    await _show_list(query, _ACTIVE, auth, clients, callback_data.page)
 
 
 @router.callback_query(CardCB.filter(), flags=_WORK)
@@ -176,18 +190,14 @@ async def _refresh_after_conflict(
 
 @router.message(ui.menu_button(ui.MenuButton.GROUP_POOL), flags=_WORK)
 async def group_pool(message: Message, auth: AuthContext, clients: ServiceClients) -> None:
-    assert auth.user_id is not None
-    text, markup = render.pool_list(await _pool_page(clients, auth.user_id, 1))
-    await message.answer(text, reply_markup=markup)
+    await _show_list(message, _POOL, auth, clients)
 
 
 @router.callback_query(PoolCB.filter(), flags=_WORK)
 async def pool_page(
     query: CallbackQuery, callback_data: PoolCB, auth: AuthContext, clients: ServiceClients
 ) -> None:
-    assert auth.user_id is not None
-    text, markup = render.pool_list(await _pool_page(clients, auth.user_id, callback_data.page))
-    await ui.edit_or_send(query, text, markup)
+    await _show_list(query, _POOL, auth, clients, callback_data.page)
 
 
 @router.callback_query(ClaimCB.filter(), flags=_WORK)
@@ -220,5 +230,4 @@ async def claim(
         return
     else:
         await answer(query, ui.tr(texts.CLAIMED, number=number))
-    page = await _pool_page(clients, auth.user_id, callback_data.page)
-    await ui.edit_or_send(query, *render.pool_list(page))
+    await _show_list(query, _POOL, auth, clients, callback_data.page)

@@ -48,10 +48,7 @@ async def list_view(
             size=PAGE_SIZE,
         )
 
-    page = await read(flt.page)
-    if not page.items and page.pages and flt.page > page.pages:
-        # The list shrank since this page was shown: its last page instead.
-        page = await read(page.pages)
+    page = await ui.page_or_last(read, flt.page)
     return list_text(page, flt, executor=executor), list_markup(page, flt)
 
 

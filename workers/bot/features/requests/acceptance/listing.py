@@ -7,6 +7,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
+from shared.clients.models import Page, Request
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.features.requests.acceptance.keyboards import AcceptListCb
@@ -23,16 +24,14 @@ async def acceptance_view(
     auth: AuthContext, clients: ServiceClients, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     assert auth.user is not None
-    found = await clients.requests.list_requests(
-        applicant_user_id=auth.user.id, statuses=["confirmed"], page=page, size=PAGE_SIZE
-    )
-    if not found.items and found.pages and page > found.pages:
-        found = await clients.requests.list_requests(
-            applicant_user_id=auth.user.id,
-            statuses=["confirmed"],
-            page=found.pages,
-            size=PAGE_SIZE,
+    user_id = auth.user.id
+
+    async def read(number: int) -> Page[Request]:
+        return await clients.requests.list_requests(
+            applicant_user_id=user_id, statuses=["confirmed"], page=number, size=PAGE_SIZE
         )
+
+    found = await ui.page_or_last(read, page)
     return list_text(found), list_markup(found)
 
 
