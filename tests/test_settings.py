@@ -218,3 +218,31 @@ def test_check_config_prints_effective_settings_with_secrets_masked() -> None:
     assert "REDIS_URL=redis://:***@cache:6379/0?password=***" in out
     for leaked in (GOOD_TOKEN, secret, "service-key-value", "dbpassword", "redispass", "querypass"):
         assert leaked not in out
+
+
+def test_every_configured_secret_is_scrubbed_and_masked(
+    clean_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fernet = "A" * 43 + "="  # 32 bytes, url-safe base64
+    values = {
+        "TELEGRAM_WEBHOOK_SECRET": "hook_Secret-0123456789",
+        "SERVICE_API_KEY": "service-key-value",
+        "TOKEN_ENCRYPTION_KEY": fernet,
+        "REDIS_SENTINELS": "sentinel-a:26379",
+        "REDIS_SENTINEL_PASSWORD": "sentinel-pass",
+        "SENTRY_DSN": "https://publickey@sentry.example/42",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    # The logger scrubs these values wherever they appear (shared.logs): each one is listed.
+    assert set(settings.secrets) == {GOOD_TOKEN, *values.values()} - {"sentinel-a:26379"}
+    masked = {k: v for section in settings.masked().values() for k, v in section.items()}
+    for name in ("TELEGRAM_WEBHOOK_SECRET", "SERVICE_API_KEY", "REDIS_SENTINEL_PASSWORD"):
+        assert masked[name] == "***", name
+    assert not {str(v) for v in masked.values()} & set(settings.secrets)
+    # Values too short to scrub without mangling ordinary words are left out, not matched.
+    monkeypatch.setenv("SERVICE_API_KEY", "abc")
+    monkeypatch.delenv("SENTRY_DSN")
+    monkeypatch.delenv("REDIS_SENTINEL_PASSWORD")
+    assert "abc" not in load_settings().secrets
