@@ -20,7 +20,7 @@ from typing import Annotated, Any, Final, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.clients.models.common import Role, Specialization
 from workers.bot.core import callbacks as cb
@@ -126,28 +126,30 @@ class RejectLinkCB(CallbackData, prefix="usj"):
     ctx: ViewCtx = _DEFAULT_VIEW
 
 
-class RolesCB(CallbackData, prefix="usr"):
+class _UserMask(BaseModel):
+    """A roles or specializations screen's button: whose, which are ticked (bits in the order of
+    ``ROLE_ORDER`` / ``SPEC_ORDER``), and the list's view to go back to. Each button below is its
+    own class (prefix) with these fields, packed in this order."""
+
     user_id: cb.Id
     mask: cb.Mask
     ctx: ViewCtx = _DEFAULT_VIEW
 
 
-class RolesSaveCB(CallbackData, prefix="urs"):
-    user_id: cb.Id
-    mask: cb.Mask
-    ctx: ViewCtx = _DEFAULT_VIEW
+class RolesCB(_UserMask, CallbackData, prefix="usr"):
+    """The roles screen with ``mask`` ticked (opening it, or a tick flipped)."""
 
 
-class SpecsCB(CallbackData, prefix="uss"):
-    user_id: cb.Id
-    mask: cb.Mask
-    ctx: ViewCtx = _DEFAULT_VIEW
+class RolesSaveCB(_UserMask, CallbackData, prefix="urs"):
+    """Save ``mask`` as the user's roles."""
 
 
-class SpecsSaveCB(CallbackData, prefix="uzs"):
-    user_id: cb.Id
-    mask: cb.Mask
-    ctx: ViewCtx = _DEFAULT_VIEW
+class SpecsCB(_UserMask, CallbackData, prefix="uss"):
+    """The specializations screen with ``mask`` ticked."""
+
+
+class SpecsSaveCB(_UserMask, CallbackData, prefix="uzs"):
+    """Save ``mask`` as the user's specializations."""
 
 
 class InviteNewCB(CallbackData, prefix="ivn"):

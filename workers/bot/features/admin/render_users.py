@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Final, NamedTuple
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -218,42 +218,46 @@ def _toggles(
     return out
 
 
+class _Picker(NamedTuple):
+    """A toggle screen's own parts: its buttons' data, its question, buttons per row."""
+
+    toggle: Callable[..., CallbackData]
+    save: Callable[..., CallbackData]
+    ask: str
+    columns: int
+
+
 def roles_screen(
     user: User, mask: int, view: ListView, *, may_grant_staff: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
-    ctx = view.pack()
     keys = [r for r in ROLE_ORDER if may_grant_staff or not is_staff_role(r)]
-    buttons = _toggles(
-        keys,
-        mask,
-        ROLE_ORDER,
-        ui.role_label,
-        lambda m: RolesCB(user_id=user.id, mask=m, ctx=ctx),
-    )
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(
-        [
-            btn(ui.tr(texts.BTN_SAVE), RolesSaveCB(user_id=user.id, mask=mask, ctx=ctx)),
-            btn(ui.tr(texts.BTN_BACK), UserCardCB(user_id=user.id, ctx=ctx)),
-        ]
-    )
-    return ui.tr(texts.ROLES_ASK, name=ui.safe(person_name(user), 100)), markup(rows)
+    picker = _Picker(toggle=RolesCB, save=RolesSaveCB, ask=texts.ROLES_ASK, columns=2)
+    return _mask_screen(user, mask, view, keys, ROLE_ORDER, ui.role_label, picker)
 
 
 def specs_screen(user: User, mask: int, view: ListView) -> tuple[str, InlineKeyboardMarkup]:
+    picker = _Picker(toggle=SpecsCB, save=SpecsSaveCB, ask=texts.SPECS_ASK, columns=3)
+    return _mask_screen(user, mask, view, SPEC_ORDER, SPEC_ORDER, ui.specialization_label, picker)
+
+
+def _mask_screen(
+    user: User,
+    mask: int,
+    view: ListView,
+    keys: Sequence[str],
+    order: tuple[str, ...],
+    label: Callable[[str], str],
+    picker: _Picker,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The ticks of ``keys`` (bits of ``mask`` in ``order``), then Save and Back."""
+    toggle, save, ask, columns = picker
     ctx = view.pack()
-    buttons = _toggles(
-        SPEC_ORDER,
-        mask,
-        SPEC_ORDER,
-        ui.specialization_label,
-        lambda m: SpecsCB(user_id=user.id, mask=m, ctx=ctx),
-    )
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    buttons = _toggles(keys, mask, order, label, lambda m: toggle(user_id=user.id, mask=m, ctx=ctx))
+    rows = [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
     rows.append(
         [
-            btn(ui.tr(texts.BTN_SAVE), SpecsSaveCB(user_id=user.id, mask=mask, ctx=ctx)),
+            btn(ui.tr(texts.BTN_SAVE), save(user_id=user.id, mask=mask, ctx=ctx)),
             btn(ui.tr(texts.BTN_BACK), UserCardCB(user_id=user.id, ctx=ctx)),
         ]
     )
-    return ui.tr(texts.SPECS_ASK, name=ui.safe(person_name(user), 100)), markup(rows)
+    return ui.tr(ask, name=ui.safe(person_name(user), 100)), markup(rows)
