@@ -32,7 +32,7 @@ from workers.bot.features.admin.keyboards import (
     ExecutorsCB,
     ManagerActionCB,
 )
-from workers.bot.features.admin.request_cards import card_view, show_current_card
+from workers.bot.features.admin.request_cards import card_view, write_on_card
 
 __all__ = ["CATEGORY_GROUP", "router"]
 
@@ -84,22 +84,41 @@ async def assign_group(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
+    await _assign(query, callback_data, auth, clients, gateway_settings, group=callback_data.spec)
+
+
+async def _assign(
+    query: CallbackQuery,
+    data: AssignGroupCB | AssignExecutorCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    store: GatewaySettingsStore,
+    *,
+    group: str | None = None,
+    executor: int | None = None,
+) -> None:
+    """R7 to the specialization ``group`` or to one ``executor``; "Saved" and the card afresh.
+    A refusal redraws the card as it is now: any refusal of a group, only a conflict (someone
+    else assigned, the card moved on) of an executor, whose other refusals the error router
+    answers."""
     assert auth.user_id is not None
-    number, version, spec = callback_data.number, callback_data.version, callback_data.spec
-    try:
-        request = await clients.requests.assign(
-            number,
-            "group",
-            status_version=version,
-            actor_user_id=auth.user_id,
-            specialization=spec,
-            idempotency_key=f"assign:{number}:{version}:g:{spec}:{auth.user_id}",
-        )
-    except ServiceError as exc:
-        await show_current_card(query, number, exc, clients, gateway_settings)
-        return
-    await answer(query, ui.tr(texts.SAVED))
-    await ui.edit_or_send(query, *await card_view(clients, request))
+    number, version = data.number, data.version
+    target = f"g:{group}" if group is not None else f"e:{executor}"
+    write = clients.requests.assign(
+        number,
+        "group" if group is not None else "individual",
+        status_version=version,
+        actor_user_id=auth.user_id,
+        specialization=group,
+        executor_user_id=executor,
+        idempotency_key=f"assign:{number}:{version}:{target}:{auth.user_id}",
+    )
+    refused = ServiceError if group is not None else ServiceConflict
+    await write_on_card(query, number, write, clients, store, _saved, refused)
+
+
+def _saved(_: Request) -> str:
+    return ui.tr(texts.SAVED)
 
 
 async def _executors_view(
@@ -173,20 +192,6 @@ async def assign_executor(
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
 ) -> None:
-    assert auth.user_id is not None
-    number, version = callback_data.number, callback_data.version
-    executor = callback_data.user_id
-    try:
-        request = await clients.requests.assign(
-            number,
-            "individual",
-            status_version=version,
-            actor_user_id=auth.user_id,
-            executor_user_id=executor,
-            idempotency_key=f"assign:{number}:{version}:e:{executor}:{auth.user_id}",
-        )
-    except ServiceConflict as exc:
-        await show_current_card(query, number, exc, clients, gateway_settings)
-        return
-    await answer(query, ui.tr(texts.SAVED))
-    await ui.edit_or_send(query, *await card_view(clients, request))
+    await _assign(
+        query, callback_data, auth, clients, gateway_settings, executor=callback_data.user_id
+    )

@@ -7,6 +7,7 @@ a card that is behind gets the reason as an alert and the card as it is now.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import cast
 
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
@@ -19,10 +20,10 @@ from workers.bot.core.cards import load_extras
 from workers.bot.core.cards.callbacks import Tab
 from workers.bot.core.cards.manager import TABS, manager_card
 from workers.bot.core.gateway_settings import GatewaySettingsStore
-from workers.bot.core.replies import report_failure
+from workers.bot.core.replies import answer, report_failure
 from workers.bot.features.admin import texts
 
-__all__ = ["card_view", "show_current_card", "updated_text"]
+__all__ = ["card_view", "show_current_card", "updated_text", "write_on_card"]
 
 
 def updated_text(request: Request) -> str:
@@ -58,4 +59,25 @@ async def show_current_card(
         if ui.is_transient(again):
             raise
         return
+    await ui.edit_or_send(query, *await card_view(clients, request))
+
+
+async def write_on_card(
+    query: CallbackQuery,
+    number: str,
+    write: Awaitable[Request],
+    clients: ServiceClients,
+    store: GatewaySettingsStore,
+    done: Callable[[Request], str],
+    refused: type[ServiceError] = ServiceError,
+) -> None:
+    """A one-tap action on the card: ``write`` (the service call), then ``done`` as the button's
+    answer and the card afresh; when ``write`` fails with ``refused``, the reason and the card as
+    it is now (:func:`show_current_card`). Other failures go to the error router."""
+    try:
+        request = await write
+    except refused as exc:
+        await show_current_card(query, number, exc, clients, store)
+        return
+    await answer(query, done(request))
     await ui.edit_or_send(query, *await card_view(clients, request))

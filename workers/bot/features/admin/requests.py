@@ -33,7 +33,7 @@ from workers.bot.features.admin.keyboards import (
     RequestCardCB,
     RequestListCB,
 )
-from workers.bot.features.admin.request_cards import card_view, show_current_card
+from workers.bot.features.admin.request_cards import card_view, updated_text, write_on_card
 from workers.bot.features.admin.states import ManagerComment
 
 __all__ = ["router"]
@@ -109,22 +109,14 @@ async def one_tap(
         callback_data.version,
         _ONE_TAP[callback_data.act],
     )
-    try:
-        request = await clients.requests.change_status(
-            number,
-            status,
-            status_version=version,
-            actor_user_id=auth.user_id,
-            idempotency_key=f"st:{number}:{version}:{status}:{auth.user_id}",
-        )
-    except ServiceError as exc:
-        await show_current_card(query, number, exc, clients, gateway_settings)
-        return
-    done = ui.tr(
-        texts.REQUEST_UPDATED, number=ui.escape(number), status=ui.status_label(request.status)
+    write = clients.requests.change_status(
+        number,
+        status,
+        status_version=version,
+        actor_user_id=auth.user_id,
+        idempotency_key=f"st:{number}:{version}:{status}:{auth.user_id}",
     )
-    await answer(query, done)
-    await ui.edit_or_send(query, *await card_view(clients, request))
+    await write_on_card(query, number, write, clients, gateway_settings, updated_text)
 
 
 @router.callback_query(ManagerActionCB.filter(F.act.in_(_COMMENT_ACTS)), flags=_STAFF)
