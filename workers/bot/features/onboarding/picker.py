@@ -6,14 +6,16 @@ Each view is ``(text, keyboard)`` for one message edited in place. An id that no
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from aiogram.types import InlineKeyboardMarkup
 
 from shared.clients import ServiceClients, ServiceNotFound
 from shared.clients.models.common import Page
-from workers.bot.core.ui import safe, tr
+from workers.bot.core.ui import page_or_last, safe, tr
 from workers.bot.features.onboarding import texts
 from workers.bot.features.onboarding.keyboards import (
     PAGE_SIZE,
@@ -34,6 +36,8 @@ __all__ = [
     "yards_view",
 ]
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class View:
@@ -53,9 +57,7 @@ def _pages(page: Page[Any]) -> int:
 
 
 async def yards_view(clients: ServiceClients, page: int, locale: str | None = None) -> View:
-    result = await clients.users.yards(page=max(page, 1), size=PAGE_SIZE)
-    if not result.items and page > 1 and result.pages:
-        result = await clients.users.yards(page=result.pages, size=PAGE_SIZE)
+    result = await page_or_last(lambda p: clients.users.yards(page=p, size=PAGE_SIZE), page)
     items = [(yard.id, yard.name) for yard in result.items]
     text = tr(texts.PICK_YARD, locale) if items else tr(texts.PICK_EMPTY, locale)
     return View(text, yard_keyboard(items, result.page, _pages(result), locale))
@@ -66,24 +68,30 @@ async def _yard_name(clients: ServiceClients, yard_id: int, yard_page: int) -> s
     return next((yard.name for yard in yards.items if yard.id == yard_id), None)
 
 
+async def _children(read: Callable[[int], Awaitable[Page[T]]], page: int) -> Page[T] | None:
+    """A page of a yard's buildings or a building's apartments (the last page when it shrank);
+    ``None`` when the yard or building is gone."""
+    try:
+        return await page_or_last(read, page)
+    except ServiceNotFound:
+        return None
+
+
+def _or_empty(text: str, items: list[tuple[int, str]], locale: str | None) -> str:
+    return text if items else text + "\n" + tr(texts.PICK_EMPTY, locale)
+
+
 async def buildings_view(
     clients: ServiceClients, at: ApCB, locale: str | None = None
 ) -> View | None:
     yard = await _yard_name(clients, at.y, at.yp)
-    if yard is None:
-        return None
-    try:
-        result = await clients.users.buildings(at.y, page=max(at.p, 1), size=PAGE_SIZE)
-        if not result.items and at.p > 1 and result.pages:
-            result = await clients.users.buildings(at.y, page=result.pages, size=PAGE_SIZE)
-    except ServiceNotFound:
+    read = partial(clients.users.buildings, at.y, size=PAGE_SIZE)
+    result = None if yard is None else await _children(lambda p: read(page=p), at.p)
+    if yard is None or result is None:
         return None
     items = [(b.id, b.address) for b in result.items]
-    text = tr(texts.PICK_BUILDING, locale, yard=safe(yard, 64))
-    if not items:
-        text += "\n" + tr(texts.PICK_EMPTY, locale)
-    markup = building_keyboard(at.y, at.yp, items, result.page, _pages(result), locale)
-    return View(text, markup)
+    text = _or_empty(tr(texts.PICK_BUILDING, locale, yard=safe(yard, 64)), items, locale)
+    return View(text, building_keyboard(at.y, at.yp, items, result.page, _pages(result), locale))
 
 
 async def _building_address(clients: ServiceClients, at: ApCB) -> str | None:
@@ -98,20 +106,13 @@ async def apartments_view(
     clients: ServiceClients, at: ApCB, locale: str | None = None
 ) -> View | None:
     building = await _building_address(clients, at)
-    if building is None:
-        return None
-    try:
-        result = await clients.users.apartments(at.b, page=max(at.p, 1), size=PAGE_SIZE)
-        if not result.items and at.p > 1 and result.pages:
-            result = await clients.users.apartments(at.b, page=result.pages, size=PAGE_SIZE)
-    except ServiceNotFound:
+    read = partial(clients.users.apartments, at.b, size=PAGE_SIZE)
+    result = None if building is None else await _children(lambda p: read(page=p), at.p)
+    if building is None or result is None:
         return None
     items = [(a.id, a.apartment_number) for a in result.items]
-    text = tr(texts.PICK_APARTMENT, locale, building=safe(building, 128))
-    if not items:
-        text += "\n" + tr(texts.PICK_EMPTY, locale)
-    markup = apartment_keyboard(at, items, result.page, _pages(result), locale)
-    return View(text, markup)
+    text = _or_empty(tr(texts.PICK_APARTMENT, locale, building=safe(building, 128)), items, locale)
+    return View(text, apartment_keyboard(at, items, result.page, _pages(result), locale))
 
 
 async def names_of(clients: ServiceClients, at: ApCB) -> Names | None:
