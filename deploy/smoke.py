@@ -612,6 +612,17 @@ def sentinel_ready(cid: str) -> bool:
     return quorum.startswith("OK") and "slave" in flags
 
 
+def redis_node(address: str) -> tuple[str, str]:
+    """(service, container) of the ``ha`` Redis node at the address the sentinels name (its fixed
+    address on ``redis-ha``; the configured one, so a stopped node is found too)."""
+    for service in ("redis-primary", "redis-replica"):
+        for cid in containers(service):
+            for net in inspect(cid)["NetworkSettings"]["Networks"].values():
+                if address in ((net.get("IPAMConfig") or {}).get("IPv4Address"), net["IPAddress"]):
+                    return service, cid
+    raise RuntimeError(f"no ha Redis node at {address!r}")
+
+
 async def failover_round(client: httpx.AsyncClient, replica_ack: int) -> dict[str, Any]:
     env = dict(ENV)
     env.update(
@@ -650,7 +661,7 @@ async def failover_round(client: httpx.AsyncClient, replica_ack: int) -> dict[st
     sending = asyncio.create_task(traffic.run(chats, per_chat=60, gap=0.01))
     await asyncio.sleep(2)
     old = primary()
-    victim = containers(old)[0]
+    _, victim = redis_node(old)
     killed_at = time.monotonic()
     await asyncio.to_thread(run, DOCKER, "kill", victim)
     new = await eventually(lambda: asyncio.to_thread(lambda: (p := primary()) != old and p), 60)
@@ -668,7 +679,7 @@ async def failover_round(client: httpx.AsyncClient, replica_ack: int) -> dict[st
         "refused": len(after),
         "seconds_of_503": round(window, 1),
         "promoted_after": round(promoted, 1),
-        "new_primary": new,
+        "new_primary": f"{redis_node(new)[0]} ({new})" if new else "",
         "reordered": len(reordered(traffic)),
     }
 

@@ -73,18 +73,48 @@ def test_fakes_and_redis_ha_only_in_their_profiles() -> None:
     assert all("profiles" not in s for n, s in services.items() if n not in HA | {"fakes"})
 
 
+HA_NET = "${REDIS_HA_NET:-172.16.53}"
+PRIMARY = f"{HA_NET}.11"
+
+
 def test_the_ha_profile_is_a_primary_a_replica_and_three_sentinels() -> None:
     services = load()["services"]
     replica = services["redis-replica"]["command"]
-    assert replica[replica.index("--replicaof") + 1 :][:2] == ["redis-primary", "6379"]
+    assert replica[replica.index("--replicaof") + 1 :][:2] == [PRIMARY, "6379"]
     for name in ("sentinel-1", "sentinel-2", "sentinel-3"):
         script = services[name]["command"][0]
-        assert "sentinel monitor ${REDIS_SENTINEL_MASTER:-gateway} redis-primary 6379 2" in (
+        assert f"sentinel monitor ${{REDIS_SENTINEL_MASTER:-gateway}} {PRIMARY} 6379 2" in (
             script.replace("$$", "$")
         )
         assert script.rstrip().endswith("--sentinel")
     env = load()["x-gateway-env"]
     assert env["REDIS_SENTINELS"] == "${REDIS_SENTINELS:-}"
+
+
+def test_the_ha_nodes_know_each_other_by_fixed_addresses_not_names() -> None:
+    """Docker's DNS has no entry for a stopped container: a sentinel resolving the killed
+    primary's name stalls into TILT mode and does not fail over (seen in compose-smoke)."""
+    data = load()
+    services = data["services"]
+    (pool,) = data["networks"]["redis-ha"]["ipam"]["config"]
+    assert pool["subnet"] == f"{HA_NET}.0/24" and pool["ip_range"] == f"{HA_NET}.128/25"
+    fixed = {n: services[n]["networks"]["redis-ha"]["ipv4_address"] for n in HA}
+    assert len(set(fixed.values())) == len(HA)
+    for address in fixed.values():  # in the subnet, outside the range Docker hands out
+        prefix, last = address.rsplit(".", 1)
+        assert prefix == HA_NET and 1 < int(last) < 128, address
+    assert fixed["redis-primary"] == PRIMARY
+    for node in ("redis-primary", "redis-replica"):
+        command = services[node]["command"]
+        assert command[command.index("--replica-announce-ip") + 1] == fixed[node]
+    for name in ("sentinel-1", "sentinel-2", "sentinel-3"):
+        script = services[name]["command"][0]
+        assert "sentinel resolve-hostnames no" in script
+        assert "sentinel announce-hostnames no" in script
+        assert "redis-primary" not in script and "redis-replica" not in script
+    # The sentinels hand out those addresses: the gateway's Redis clients are on that network.
+    for name in ("ingest", "worker"):
+        assert set(services[name]["networks"]) == {"default", "redis-ha"}, name
 
 
 def test_base_images_are_public_by_default_and_overridable() -> None:
