@@ -1,39 +1,54 @@
 """A notification as the recipient sees it: text (HTML), buttons and photos, in their language.
 
 Buttons carry the callback data of the flows they open (the request card, the clarification
-reply, acceptance, the executor's card and pool, the manager's card, the shift card), so pressing
-one continues exactly as if the user had navigated there; ``tests/notifications`` checks each
-against the feature's own ``CallbackData``.
+reply, acceptance, the executor's card and pool, the manager's card and /users, the shift card),
+built with the same ``CallbackData`` classes the features use (:mod:`workers.bot.core.cards.
+callbacks`), so pressing one continues exactly as if the user had navigated there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from pydantic import ValidationError
 
+from shared.logs import get_logger
 from workers.bot.core import ui
+from workers.bot.core.cards.callbacks import (
+    ApplicantCardCB,
+    CardAct,
+    ExecutorCardCB,
+    ManagerCardCB,
+    ManagerListCB,
+    PoolCB,
+    ShiftCB,
+    UserCardCB,
+    UsersCB,
+)
 from workers.bot.core.ui.menu import MenuState, build_main_menu
 from workers.bot.notifications import texts
 from workers.bot.notifications.model import Notice, Recipient
 
 __all__ = [
-    "PENDING_LIST",
     "Rendered",
     "address_line",
     "render",
     "render_folded",
     "short_line",
-    "user_card",
 ]
+
+log = get_logger(__name__)
 
 DESCRIPTION_MAX = 500
 REPORT_MAX = 1000
@@ -54,42 +69,19 @@ def _to(notice: Notice) -> Recipient:
     return notice.to
 
 
-def _button(text: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data)
+def _button(text: str, data: Callable[[], CallbackData]) -> list[InlineKeyboardButton]:
+    """A row of one button opening ``data``, or of none when the event's values cannot make it
+    (a request number or id outside the contract: the flow it opens would refuse it anyway)."""
+    try:
+        packed = data().pack()
+    except ValidationError as exc:
+        log.warning("notification_button_left_out", errors=exc.error_count())
+        return []
+    return [InlineKeyboardButton(text=text, callback_data=packed)]
 
 
 def _rows(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[r for r in rows if r])
-
-
-# Callback data of other features' flows (checked against their CallbackData in the tests).
-def applicant_card(number: str, version: int = 0) -> str:
-    return f"rq:v:{number}:{version}:"
-
-
-def applicant_action(act: str, number: str, version: int) -> str:
-    return f"rq:{act}:{number}:{version}:"
-
-
-def executor_card(number: str) -> str:
-    return f"exv:{number}:1"
-
-
-def manager_card(number: str) -> str:
-    return f"mrv:{number}:n:1"
-
-
-def shift_card(shift_id: int) -> str:
-    return f"shv:{shift_id}"
-
-
-POOL = "pll:1"
-# /users: the list opened on its first view (pending users first) and a user's card from it.
-PENDING_LIST = "usl:p.-.1."
-
-
-def user_card(user_id: int) -> str:
-    return f"usv:{user_id}:p.-.1."
 
 
 def address_line(address: Any, locale: str) -> str:
@@ -111,15 +103,20 @@ def _parse(value: object) -> dt.datetime | None:
 
 
 def open_button(notice: Notice, number: str, locale: str) -> list[InlineKeyboardButton]:
+    """The card of the request as the recipient's role sees it."""
     role = _to(notice).role
-    data = (
-        executor_card(number)
+    card: Callable[[], CallbackData] = (
+        partial(ExecutorCardCB, number=number)
         if role == "executor"
-        else manager_card(number)
+        else partial(ManagerCardCB, number=number)
         if role == "manager"
-        else applicant_card(number)
+        else partial(ApplicantCardCB, act="v", number=number)
     )
-    return [_button(ui.tr(texts.BTN_OPEN, locale), data)]
+    return _button(ui.tr(texts.BTN_OPEN, locale), card)
+
+
+def _applicant_action(act: CardAct, number: str, version: int) -> Callable[[], CallbackData]:
+    return partial(ApplicantCardCB, act=act, number=number, ver=version)
 
 
 def _request_values(notice: Notice, locale: str) -> dict[str, str]:
@@ -148,8 +145,8 @@ def render(notice: Notice) -> Rendered:  # noqa: C901 - one branch per kind, kep
         text = ui.tr(
             texts.CLARIFICATION, locale, number=values["number"], question=ui.safe(comment, 2000)
         )
-        reply = _button(ui.tr(texts.BTN_REPLY, locale), applicant_action("rep", number, version))
-        return Rendered(text, _rows([reply], open_button(notice, number, locale)))
+        reply = _button(ui.tr(texts.BTN_REPLY, locale), _applicant_action("rep", number, version))
+        return Rendered(text, _rows(reply, open_button(notice, number, locale)))
     if kind == "applicant.done":
         report = r.get("completion_report") or ui.tr(texts.NO_REPORT, locale)
         report = ui.safe(report, REPORT_MAX)
@@ -168,11 +165,11 @@ def render(notice: Notice) -> Rendered:  # noqa: C901 - one branch per kind, kep
         if r.get("acceptance_mode", "resident") == "resident":
             markup = _rows(
                 [
-                    _button(
-                        ui.tr(texts.BTN_ACCEPT, locale), applicant_action("acc", number, version)
+                    *_button(
+                        ui.tr(texts.BTN_ACCEPT, locale), _applicant_action("acc", number, version)
                     ),
-                    _button(
-                        ui.tr(texts.BTN_RETURN, locale), applicant_action("ret", number, version)
+                    *_button(
+                        ui.tr(texts.BTN_RETURN, locale), _applicant_action("ret", number, version)
                     ),
                 ],
                 open_button(notice, number, locale),
@@ -208,7 +205,7 @@ def render(notice: Notice) -> Rendered:  # noqa: C901 - one branch per kind, kep
         return Rendered(text, _rows(open_button(notice, number, locale)))
     if kind == "executor.pool":
         text = ui.tr(texts.POOL_ONE, locale, **values)
-        return Rendered(text, _rows([_button(ui.tr(texts.BTN_POOL, locale), POOL)]))
+        return Rendered(text, _rows(_button(ui.tr(texts.BTN_POOL, locale), PoolCB)))
     if kind == "manager.new":
         text = ui.tr(texts.MANAGER_NEW, locale, **values)
         photos = [str(f) for f in r.get("media_files") or []]
@@ -253,8 +250,8 @@ def render(notice: Notice) -> Rendered:  # noqa: C901 - one branch per kind, kep
             end=ui.fmt_time(_parse(shift.get("planned_end_time"))),
             location=ui.safe(shift.get("location") or "", 200),
         )
-        button = _button(ui.tr(texts.BTN_SHIFT, locale), shift_card(int(shift.get("id") or 0)))
-        return Rendered(text, _rows([button]))
+        card = partial(ShiftCB, shift_id=int(shift.get("id") or 0))
+        return Rendered(text, _rows(_button(ui.tr(texts.BTN_SHIFT, locale), card)))
     if kind == "user.approved":
         user: dict[str, Any] = p.get("user") or {}
         roles = [str(x) for x in user.get("roles") or []]
@@ -318,8 +315,8 @@ def _pending(notice: Notice, locale: str) -> Rendered:
     if user_pending and staff:
         roles = ", ".join(ui.role_label(r, locale) for r in staff)
         lines.append(ui.tr(texts.ROLES_LINE, locale, roles=ui.safe(roles, 200)))
-    button = _button(ui.tr(texts.BTN_USER, locale), user_card(int(person.get("id") or 0)))
-    return Rendered("\n".join(lines), _rows([button]))
+    card = partial(UserCardCB, user_id=int(person.get("id") or 0))
+    return Rendered("\n".join(lines), _rows(_button(ui.tr(texts.BTN_USER, locale), card)))
 
 
 def short_line(notice: Notice) -> str:
@@ -343,9 +340,9 @@ def render_folded(kind: str, notices: Sequence[Notice]) -> Rendered:
     body = "\n".join(lines)
     if kind == "executor.pool":
         text = ui.tr(texts.POOL_MANY, locale, count=len(notices), lines=body)
-        return Rendered(text, _rows([_button(ui.tr(texts.BTN_POOL, locale), POOL)]))
+        return Rendered(text, _rows(_button(ui.tr(texts.BTN_POOL, locale), PoolCB)))
     if kind == "manager.pending":
         text = ui.tr(texts.PENDING_DIGEST, locale, count=len(notices), lines=body)
-        return Rendered(text, _rows([_button(ui.tr(texts.BTN_PENDING, locale), PENDING_LIST)]))
+        return Rendered(text, _rows(_button(ui.tr(texts.BTN_PENDING, locale), UsersCB)))
     text = ui.tr(texts.MANAGER_DIGEST, locale, count=len(notices), lines=body)
-    return Rendered(text, _rows([_button(ui.tr(texts.BTN_REQUESTS, locale), "mrl:n:1")]))
+    return Rendered(text, _rows(_button(ui.tr(texts.BTN_REQUESTS, locale), ManagerListCB)))

@@ -24,10 +24,12 @@ from pydantic import BaseModel, Field
 
 from shared.clients.models.common import Role, Specialization
 from workers.bot.core import callbacks as cb
-from workers.bot.core.cards.callbacks import ManagerAct, Tab
+from workers.bot.core.cards.callbacks import DEFAULT_VIEW, ManagerAct, Tab, ViewCtx
 from workers.bot.core.cards.callbacks import ManagerActionCB as ManagerActionCB
 from workers.bot.core.cards.callbacks import ManagerCardCB as RequestCardCB
 from workers.bot.core.cards.callbacks import ManagerListCB as RequestListCB
+from workers.bot.core.cards.callbacks import UserCardCB as UserCardCB
+from workers.bot.core.cards.callbacks import UsersCB as UsersCB
 from workers.bot.core.cards.manager import TABS as TABS
 from workers.bot.core.vocabulary import ROLES, SPECIALIZATIONS
 
@@ -72,11 +74,6 @@ SettingsAct = Literal["lru", "luz", "mon", "mok", "mbk", "mof", "mru", "muz", "s
 
 # Field types: workers.bot.core.callbacks (button data is validated before a handler runs).
 Spec = Specialization
-# A packed ListView: status code . role code . page . search cache key.
-ViewCtx = Annotated[
-    str, Field(pattern=r"^[pab-]\.(?:ap|ex|mg|ad|-)\.\d{1,5}\.[A-Za-z0-9_-]{0,16}$")
-]
-_DEFAULT_VIEW: Final = "p.-.1."
 ROLE_ORDER: Final[tuple[str, ...]] = ROLES
 SPEC_ORDER: Final[tuple[str, ...]] = SPECIALIZATIONS
 
@@ -99,31 +96,22 @@ class AssignExecutorCB(CallbackData, prefix="mre"):
     user_id: cb.Id
 
 
-class UsersCB(CallbackData, prefix="usl"):
-    ctx: ViewCtx = _DEFAULT_VIEW
-
-
 class SearchCB(CallbackData, prefix="usq"):
     """Ask for a search text; the list's filters stay."""
 
-    ctx: ViewCtx = _DEFAULT_VIEW
-
-
-class UserCardCB(CallbackData, prefix="usv"):
-    user_id: cb.Id
-    ctx: ViewCtx = _DEFAULT_VIEW
+    ctx: ViewCtx = DEFAULT_VIEW
 
 
 class UserActionCB(CallbackData, prefix="usa"):
     user_id: cb.Id
     act: UserAct
-    ctx: ViewCtx = _DEFAULT_VIEW
+    ctx: ViewCtx = DEFAULT_VIEW
 
 
 class RejectLinkCB(CallbackData, prefix="usj"):
     user_id: cb.Id
     apartment_id: cb.Id
-    ctx: ViewCtx = _DEFAULT_VIEW
+    ctx: ViewCtx = DEFAULT_VIEW
 
 
 class _UserMask(BaseModel):
@@ -133,7 +121,7 @@ class _UserMask(BaseModel):
 
     user_id: cb.Id
     mask: cb.Mask
-    ctx: ViewCtx = _DEFAULT_VIEW
+    ctx: ViewCtx = DEFAULT_VIEW
 
 
 class RolesCB(_UserMask, CallbackData, prefix="usr"):

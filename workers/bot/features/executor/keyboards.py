@@ -1,5 +1,6 @@
 """Callback data of the executor's lists, cards and actions (all ≤ 64 bytes packed; the card's
-own — ``exl``, ``exv``, ``exa`` — live with the one card builder in :mod:`workers.bot.core.cards`).
+own — ``exl``, ``exv``, ``exa`` — and the pool's ``pll`` live with the one card builder in
+:mod:`workers.bot.core.cards`, where notifications find them too).
 
 ``exl:<page>`` a page of active requests, ``exv:<number>:<page>`` a card,
 ``exa:<number>:<version>:<action>`` a work action on the card (``pur`` purchase, ``res`` resume,
@@ -16,6 +17,7 @@ from workers.bot.core import callbacks as cb
 from workers.bot.core.cards.callbacks import ExecutorActionCB as ActionCB
 from workers.bot.core.cards.callbacks import ExecutorCardCB as CardCB
 from workers.bot.core.cards.callbacks import ExecutorListCB as ListCB
+from workers.bot.core.cards.callbacks import PoolCB as PoolCB
 from workers.bot.core.cards.callbacks import WorkAction as WorkAction
 
 __all__ = [
@@ -33,10 +35,6 @@ __all__ = [
 
 class FinishCB(CallbackData, prefix="exf"):
     """Finish the completion report (the report and media are in the FSM draft)."""
-
-
-class PoolCB(CallbackData, prefix="pll"):
-    page: cb.Page = 1
 
 
 class ClaimCB(CallbackData, prefix="plc"):

@@ -3,7 +3,8 @@
 - ``cr:<act>:<draft>:<value>`` — steps of /create_request. ``draft`` is the draft's tag (the
   update id that started the flow), so a button from an earlier draft never acts on this one.
 - ``rl:<group>:<category>:<page>:<pick>`` — /my_requests: filters and paging, edited in place.
-- ``rq:<act>:<number>:<version>:<back>`` — the request card and its actions; ``version`` is the
+- ``rq:<act>:<number>:<version>:<back>`` — the request card and its actions (declared in
+  :mod:`workers.bot.core.cards.callbacks`, which notifications open too); ``version`` is the
   ``status_version`` the card showed (a newer one makes the button stale) and ``back`` where the
   card's "back" button leads (:class:`Back`).
 
@@ -20,6 +21,8 @@ from pydantic import Field
 
 from workers.bot.core import callbacks as cb
 from workers.bot.core.callbacks import NUMBER_PATTERN
+from workers.bot.core.cards.callbacks import ApplicantCardCB as CardCb
+from workers.bot.core.cards.callbacks import CardAct as CardAct
 
 __all__ = [
     "NUMBER_PATTERN",
@@ -34,7 +37,6 @@ __all__ = [
 
 Group = Literal["all", "act", "arc"]
 CreateAct = Literal["cat", "adr", "adp", "urg", "md", "ok", "ed", "no"]
-CardAct = Literal["v", "cx", "cxy", "rep", "acc", "ret"]
 _GROUPS: Final[dict[str, Group]] = {"all": "all", "act": "act", "arc": "arc"}
 
 
@@ -50,16 +52,6 @@ class ListCb(CallbackData, prefix="rl"):
     cat: str = Field(default="", pattern=r"^[a-z0-9_]{0,12}$")
     page: cb.Page = 1
     pick: bool = False
-
-
-class CardCb(CallbackData, prefix="rq"):
-    act: CardAct
-    number: cb.RequestNumber
-    ver: cb.Version = 0
-    # A packed Back: "", l.<group>.<category>.<page> or a.<page>.
-    back: str = Field(
-        default="", pattern=r"^(?:l\.(?:all|act|arc)\.[a-z0-9_]{0,12}\.\d{1,5}|a\.\d{1,5})?$"
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Callback data of shifts (all ≤ 64 bytes packed).
 
-``shm`` my shifts, ``shv:<id>`` a shift card, ``shw:<YYYY-MM-DD>`` a schedule week (its
+``shm`` my shifts, ``shv:<id>`` a shift card (declared in :mod:`workers.bot.core.cards.callbacks`,
+which notifications open too), ``shw:<YYYY-MM-DD>`` a schedule week (its
 Monday), ``sht:<page>`` available shifts, ``shp:<id>:<page>`` one of them to confirm,
 ``shk:<id>:<page>`` take it, ``shs:<id>`` start, ``she:<id>`` the end summary, ``shx:<id>`` end,
 ``shn`` keep the shift running.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 
 from workers.bot.core import callbacks as cb
+from workers.bot.core.cards.callbacks import ShiftCB as ShiftCB
 
 __all__ = [
     "AvailableCB",
@@ -28,10 +30,6 @@ __all__ = [
 
 class MyShiftsCB(CallbackData, prefix="shm"):
     pass
-
-
-class ShiftCB(CallbackData, prefix="shv"):
-    shift_id: cb.Id
 
 
 class WeekCB(CallbackData, prefix="shw"):
