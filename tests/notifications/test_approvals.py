@@ -22,7 +22,7 @@ from devkit.fakes.seed import (
     SeedUser,
 )
 from devkit.fakes.state import TASHKENT
-from tests.notifications.support import buttons, plain, texts_in
+from tests.notifications.support import buttons, plain, speak, texts_in
 from tests.replay_plugin import Replay
 from workers.bot.core.onboarding import BTN_SELECT_APARTMENT
 from workers.bot.core.ui import role_label
@@ -33,12 +33,6 @@ from workers.bot.notifications import texts
 
 pytestmark = pytest.mark.replay(events=True)
 LANGUAGES = ("ru", "uz")
-
-
-def _speak(replay: Replay, language: str, *people: SeedUser) -> None:
-    for person in people:
-        replay.services.users[person.id].language_code = language
-        replay.user(person.telegram_id, "Test", language)
 
 
 def _address(language: str, number: str) -> str:
@@ -76,8 +70,8 @@ async def _clock(replay: Replay, body: dict[str, Any]) -> None:
 async def test_a_newcomer_finishing_onboarding_is_announced_once_to_each_manager(
     replay: Replay,
 ) -> None:
-    _speak(replay, "ru", MANAGER)
-    _speak(replay, "uz", ADMIN)
+    speak(replay, "ru", MANAGER)
+    speak(replay, "uz", ADMIN)
     user = replay.user(NEWCOMER.telegram_id, "Gulnora")
     await replay.command(user, "start")
     await replay.press(user, "Я житель")
@@ -125,7 +119,7 @@ async def test_an_approved_resident_s_new_apartment_link_is_announced_once_after
     # The confirmation's answer fails once: the update is retried, the link is asked for again
     # (same idempotency key, same link) and the gateway event is written again (same id).
     replay.configure(env={"TELEGRAM_API_RETRIES": "0"})
-    _speak(replay, language, RESIDENT, MANAGER, ADMIN)
+    speak(replay, language, RESIDENT, MANAGER, ADMIN)
     await _pick_apartment(replay, RESIDENT, language, "4")
     replay.telegram.fail_next(1, 500, "Internal Server Error", method="editMessageText")
     resident = replay.user(RESIDENT.telegram_id, "Test", language)
@@ -157,8 +151,8 @@ async def test_quiet_hours_follow_the_fakes_clock_and_fold_the_waiting_users(
     """The fakes' clock (``POST /__fake__/clock``) is the gateway's clock too (``CLOCK_URL``):
     at 23:00 Tashkent time (default quiet hours 22:00–08:00) the notices wait; when the clock
     reaches the morning the worker's own release job sends them, folded into one message."""
-    _speak(replay, "ru", MANAGER)
-    _speak(replay, "uz", ADMIN, PENDING_RESIDENT, PENDING_EXECUTOR)
+    speak(replay, "ru", MANAGER)
+    speak(replay, "uz", ADMIN, PENDING_RESIDENT, PENDING_EXECUTOR)
     await replay.start()
     today = dt.datetime.now(TASHKENT).date()
     night = dt.datetime.combine(today, dt.time(23, 0), TASHKENT)
@@ -192,7 +186,7 @@ async def test_quiet_hours_follow_the_fakes_clock_and_fold_the_waiting_users(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_pending_executor_s_notice_names_the_role(replay: Replay, language: str) -> None:
-    _speak(replay, language, MANAGER, ADMIN, PENDING_EXECUTOR)
+    speak(replay, language, MANAGER, ADMIN, PENDING_EXECUTOR)
     user = replay.user(PENDING_EXECUTOR.telegram_id, "Test", language)
     phone = "+998931112233"
     await replay.send(user.share_contact(phone_number=phone))

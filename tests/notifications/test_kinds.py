@@ -19,7 +19,16 @@ from devkit.fakes.seed import (
     SeedUser,
 )
 from devkit.fakes.views import shift_view
-from tests.notifications.support import buttons, plain, service, texts_in
+from tests.notifications.support import (
+    assign_to,
+    buttons,
+    change_status,
+    file_request,
+    plain,
+    service,
+    speak,
+    texts_in,
+)
 from tests.replay_plugin import Replay
 from workers.bot.core.ui import category_label, status_label, urgency_label
 from workers.bot.features.requests import texts as request_texts
@@ -29,54 +38,18 @@ pytestmark = pytest.mark.replay(events=True)
 LANGUAGES = ("ru", "uz")
 
 
-def _speak(replay: Replay, language: str, *people: SeedUser) -> None:
-    for person in people:
-        replay.services.users[person.id].language_code = language
-        replay.user(person.telegram_id, "Test", language)
-
-
 def _last(replay: Replay, person: SeedUser) -> dict[str, Any]:
     messages = replay.telegram.bot_messages(person.telegram_id)
     assert messages, f"nothing arrived for user {person.id}"
     return messages[-1]
 
 
-async def _status(
-    replay: Replay, number: str, status: str, actor: SeedUser, comment: str | None = None
-) -> None:
-    request = replay.services.requests[number]
-    body: dict[str, Any] = {
-        "status": status,
-        "status_version": request.status_version,
-        "actor_user_id": actor.id,
-    }
-    if comment is not None:
-        body["comment"] = comment
-    await service(replay, "request", "PATCH", f"/requests/{number}/status", body)
-    await replay.settle()
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_request_life_cycle(replay: Replay, language: str) -> None:
     world = replay.services
-    _speak(replay, language, RESIDENT, MANAGER, PLUMBER, ELECTRICIAN)
+    speak(replay, language, RESIDENT, MANAGER, PLUMBER, ELECTRICIAN)
     # A new urgent plumbing request: managers at once, the plumber on shift gets it in the pool.
-    created = await service(
-        replay,
-        "request",
-        "POST",
-        "/requests/",
-        {
-            "applicant_user_id": RESIDENT.id,
-            "category": "plumbing",
-            "address_type": "apartment",
-            "address_id": 105,
-            "description": "Труба <лопнула> & вода льётся",
-            "urgency": "critical",
-        },
-    )
-    await replay.settle()
-    number = created["request_number"]
+    number = await file_request(replay, "critical", "Труба <лопнула> & вода льётся")
     values = {
         "number": number,
         "category": category_label("plumbing", language),
@@ -99,20 +72,7 @@ async def test_request_life_cycle(replay: Replay, language: str) -> None:
     assert texts_in(replay, RESIDENT.telegram_id) == []
 
     # The manager assigns it to the plumber: the executor gets the card with Open.
-    request = world.requests[number]
-    await service(
-        replay,
-        "request",
-        "POST",
-        f"/requests/{number}/assign",
-        {
-            "assignment_type": "individual",
-            "executor_user_id": PLUMBER.id,
-            "status_version": request.status_version,
-            "actor_user_id": MANAGER.id,
-        },
-    )
-    await replay.settle()
+    await assign_to(replay, number, PLUMBER, MANAGER)
     assigned = _last(replay, PLUMBER)
     assert assigned["text"].startswith(
         plain(texts.ASSIGNED, language, address="", **values).split("\n")[0]
@@ -131,7 +91,7 @@ async def test_request_life_cycle(replay: Replay, language: str) -> None:
     assert "Bekzod Tursunov" in status_notice["text"]
 
     # Clarification: the question with Reply; the answer becomes a comment the manager sees.
-    await _status(replay, number, "clarification", MANAGER, "Какой этаж?")
+    await change_status(replay, number, "clarification", MANAGER, "Какой этаж?")
     question = _last(replay, RESIDENT)
     assert question["text"] == plain(
         texts.CLARIFICATION, language, number=number, question="Какой этаж?"
@@ -152,7 +112,7 @@ async def test_request_life_cycle(replay: Replay, language: str) -> None:
 
     # Done by the executor, with photos: the applicant gets the album and the report; managers
     # get "waiting for confirmation".
-    await _status(replay, number, "in_progress", MANAGER)
+    await change_status(replay, number, "in_progress", MANAGER)
     request = world.requests[number]
     await service(
         replay,
@@ -186,7 +146,7 @@ async def test_request_life_cycle(replay: Replay, language: str) -> None:
 
     # Confirmed: Accept / Return that open the acceptance flow; returned → managers told;
     # back to work → the executor told; cancelled → applicant and executor told the reason.
-    await _status(replay, number, "confirmed", MANAGER)
+    await change_status(replay, number, "confirmed", MANAGER)
     confirmed = _last(replay, RESIDENT)
     version = world.requests[number].status_version
     assert buttons(confirmed)[:2] == [
@@ -209,11 +169,11 @@ async def test_request_life_cycle(replay: Replay, language: str) -> None:
     assert _last(replay, MANAGER)["text"] == plain(
         texts.MANAGER_RETURNED, language, number=number, reason="Снова течёт"
     )
-    await _status(replay, number, "in_progress", MANAGER, "Переделать")
+    await change_status(replay, number, "in_progress", MANAGER, "Переделать")
     assert _last(replay, PLUMBER)["text"] == plain(
         texts.REWORK, language, number=number, reason="Переделать"
     )
-    await _status(replay, number, "cancelled", MANAGER, "Дубликат")
+    await change_status(replay, number, "cancelled", MANAGER, "Дубликат")
     assert _last(replay, RESIDENT)["text"] == plain(
         texts.CANCELLED_APPLICANT, language, number=number, reason="Дубликат"
     )
@@ -228,7 +188,7 @@ async def test_request_life_cycle(replay: Replay, language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_user_and_shift_notices(replay: Replay, language: str) -> None:
     world = replay.services
-    _speak(replay, language, PENDING_RESIDENT, PLUMBER, ELECTRICIAN)
+    speak(replay, language, PENDING_RESIDENT, PLUMBER, ELECTRICIAN)
     # The manager approves the pending resident's apartment, then the resident.
     await service(
         replay,

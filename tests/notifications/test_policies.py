@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
 
 import httpx
 import pytest
 from redis.asyncio import Redis
 
-from devkit.fakes.seed import ADMIN, MANAGER, PLUMBER, RESIDENT, SeedUser
+from devkit.fakes.seed import ADMIN, MANAGER, PLUMBER, RESIDENT
 from shared.events import EventStore
 from tests.events.support import request_event
-from tests.notifications.support import buttons, plain, service, texts_in, tx
+from tests.notifications.support import (
+    assign_to,
+    buttons,
+    change_status,
+    file_request,
+    plain,
+    speak,
+    texts_in,
+    tx,
+)
 from tests.replay_plugin import Replay
 from workers.bot.core.gateway_settings import TASHKENT, GatewaySettingsStore
 from workers.bot.core.ui import category_label, status_label, urgency_label
@@ -26,44 +34,8 @@ from workers.bot.notifications.held import HeldStore
 pytestmark = pytest.mark.replay(events=True, env={"WORKER_GATEWAY_SETTINGS_CACHE_SECONDS": "0"})
 
 
-def _ru(replay: Replay, *people: SeedUser) -> None:
-    for person in people:
-        replay.services.users[person.id].language_code = "ru"
-        replay.user(person.telegram_id, "Test", "ru")
-
-
-async def _status(
-    replay: Replay, number: str, status: str, actor: SeedUser, comment: str | None = None
-) -> None:
-    request = replay.services.requests[number]
-    body: dict[str, Any] = {
-        "status": status,
-        "status_version": request.status_version,
-        "actor_user_id": actor.id,
-    }
-    if comment is not None:
-        body["comment"] = comment
-    await service(replay, "request", "PATCH", f"/requests/{number}/status", body)
-    await replay.settle()
-
-
 async def _new_request(replay: Replay, urgency: str = "low") -> str:
-    created = await service(
-        replay,
-        "request",
-        "POST",
-        "/requests/",
-        {
-            "applicant_user_id": RESIDENT.id,
-            "category": "plumbing",
-            "address_type": "apartment",
-            "address_id": 105,
-            "description": f"Кран подтекает, срочность {urgency}",
-            "urgency": urgency,
-        },
-    )
-    await replay.settle()
-    return str(created["request_number"])
+    return await file_request(replay, urgency, f"Кран подтекает, срочность {urgency}")
 
 
 async def _release(replay: Replay, redis: Redis, after_seconds: float) -> None:
@@ -74,12 +46,12 @@ async def _release(replay: Replay, redis: Redis, after_seconds: float) -> None:
 
 
 async def test_a_notice_mid_form_leaves_the_form_going(replay: Replay) -> None:
-    _ru(replay, RESIDENT)
+    speak(replay, "ru", RESIDENT)
     resident = replay.user(RESIDENT.telegram_id)
     turn = await replay.command(resident, "create_request")
     assert plain(request_texts.STEP_CATEGORY, "ru") in turn.texts
     number = replay.services.seed_requests["in_progress"]
-    await _status(replay, number, "purchase", PLUMBER, "Нужна новая прокладка")
+    await change_status(replay, number, "purchase", PLUMBER, "Нужна новая прокладка")
     notice = replay.telegram.bot_messages(resident.chat_id)[-1]
     assert notice["text"].startswith(
         plain(texts.STATUS_CHANGED, "ru", number=number, status=status_label("purchase", "ru"))
@@ -92,7 +64,7 @@ async def test_a_notice_mid_form_leaves_the_form_going(replay: Replay) -> None:
 async def test_quiet_hours_hold_the_ordinary_and_let_the_urgent_through(
     replay: Replay, redis: Redis
 ) -> None:
-    _ru(replay, RESIDENT, PLUMBER)
+    speak(replay, "ru", RESIDENT, PLUMBER)
     await replay.start()
     store = GatewaySettingsStore(redis, key_prefix=replay.settings.redis.key_prefix)
     local = dt.datetime.now(TASHKENT)
@@ -100,9 +72,9 @@ async def test_quiet_hours_hold_the_ordinary_and_let_the_urgent_through(
     await store.set("quiet_hours", window, actor_user_id=ADMIN.id)
 
     number = replay.services.seed_requests["clarification"]  # medium urgency
-    await _status(replay, number, "in_progress", MANAGER)
+    await change_status(replay, number, "in_progress", MANAGER)
     assert texts_in(replay, RESIDENT.telegram_id) == []  # held until morning
-    await _status(replay, number, "clarification", MANAGER, "Когда вы дома?")
+    await change_status(replay, number, "clarification", MANAGER, "Когда вы дома?")
     (question,) = texts_in(replay, RESIDENT.telegram_id)  # waiting on the user: at once
     assert question == plain(texts.CLARIFICATION, "ru", number=number, question="Когда вы дома?")
 
@@ -125,7 +97,7 @@ async def test_quiet_hours_follow_the_fakes_clock_end_to_end(replay: Replay) -> 
     (``POST /__fake__/clock``) and the gateway follows it (``CLOCK_URL``), so the default
     quiet hours (22:00–08:00 Tashkent) start and end for both, and the worker's own release job
     sends what was held when the fakes reach the morning."""
-    _ru(replay, RESIDENT)
+    speak(replay, "ru", RESIDENT)
     harness = await replay.start()
     clock_url = f"{harness.service_urls['user']}/__fake__/clock"
     night = dt.datetime.combine(dt.datetime.now(TASHKENT).date(), dt.time(23, 0), TASHKENT)
@@ -134,9 +106,9 @@ async def test_quiet_hours_follow_the_fakes_clock_end_to_end(replay: Replay) -> 
         assert moved.status_code == 200, moved.text
 
         number = replay.services.seed_requests["clarification"]  # medium urgency
-        await _status(replay, number, "in_progress", MANAGER)
+        await change_status(replay, number, "in_progress", MANAGER)
         assert texts_in(replay, RESIDENT.telegram_id) == []  # 23:00 for the gateway too: held
-        await _status(replay, number, "clarification", MANAGER, "Во сколько удобно?")
+        await change_status(replay, number, "clarification", MANAGER, "Во сколько удобно?")
         (question,) = texts_in(replay, RESIDENT.telegram_id)  # waited on: at once
         assert question == plain(
             texts.CLARIFICATION, "ru", number=number, question="Во сколько удобно?"
@@ -158,7 +130,7 @@ async def test_quiet_hours_follow_the_fakes_clock_end_to_end(replay: Replay) -> 
 async def test_pool_messages_fold_and_manager_digests_every_five_minutes(
     replay: Replay, redis: Redis
 ) -> None:
-    _ru(replay, PLUMBER, MANAGER, ADMIN)
+    speak(replay, "ru", PLUMBER, MANAGER, ADMIN)
     first = await _new_request(replay)
     second = await _new_request(replay)
     third = await _new_request(replay)
@@ -195,7 +167,7 @@ async def test_pool_messages_fold_and_manager_digests_every_five_minutes(
 async def test_muted_pool_messages_are_skipped_but_assignments_still_arrive(
     replay: Replay,
 ) -> None:
-    _ru(replay, PLUMBER)
+    speak(replay, "ru", PLUMBER)
     plumber = replay.user(PLUMBER.telegram_id)
     turn = await replay.command(plumber, "notifications")
     assert turn.text.startswith(tx(settings_texts.SETTINGS_TITLE, "ru"))
@@ -206,20 +178,7 @@ async def test_muted_pool_messages_are_skipped_but_assignments_still_arrive(
     before = len(texts_in(replay, PLUMBER.telegram_id))
     number = await _new_request(replay)
     assert len(texts_in(replay, PLUMBER.telegram_id)) == before  # muted
-    request = replay.services.requests[number]
-    await service(
-        replay,
-        "request",
-        "POST",
-        f"/requests/{number}/assign",
-        {
-            "assignment_type": "individual",
-            "executor_user_id": PLUMBER.id,
-            "status_version": request.status_version,
-            "actor_user_id": MANAGER.id,
-        },
-    )
-    await replay.settle()
+    await assign_to(replay, number, PLUMBER, MANAGER)
     assert texts_in(replay, PLUMBER.telegram_id)[-1].startswith(
         f"🛠 Вам назначена заявка № {number}"
     )
@@ -228,24 +187,24 @@ async def test_muted_pool_messages_are_skipped_but_assignments_still_arrive(
 async def test_a_chat_that_blocked_the_bot_is_skipped_until_the_user_writes(
     replay: Replay,
 ) -> None:
-    _ru(replay, RESIDENT)
+    speak(replay, "ru", RESIDENT)
     resident = replay.user(RESIDENT.telegram_id)
     replay.telegram.block_chat(resident.chat_id)
     number = replay.services.seed_requests["in_progress"]
-    await _status(replay, number, "purchase", PLUMBER, "Жду детали")
+    await change_status(replay, number, "purchase", PLUMBER, "Жду детали")
     attempts = replay.telegram.calls_to("sendMessage", chat_id=resident.chat_id)
     assert [c.status for c in attempts] == [403]  # tried once, not retried
-    await _status(replay, number, "in_progress", PLUMBER)
+    await change_status(replay, number, "in_progress", PLUMBER)
     assert len(replay.telegram.calls_to("sendMessage", chat_id=resident.chat_id)) == 1  # skipped
     # The user unblocks the bot and writes: reachable again.
     replay.telegram.block_chat(resident.chat_id, blocked=False)
     await replay.command(resident, "menu")
-    await _status(replay, number, "purchase", PLUMBER, "Снова жду детали")
+    await change_status(replay, number, "purchase", PLUMBER, "Снова жду детали")
     assert texts_in(replay, resident.chat_id)[-1].endswith("Снова жду детали")
 
 
 async def test_a_redelivered_event_is_shown_once(replay: Replay) -> None:
-    _ru(replay, RESIDENT)
+    speak(replay, "ru", RESIDENT)
     await replay.start()
     harness = replay.harness
     assert harness.events_url is not None
@@ -262,7 +221,7 @@ async def test_a_redelivered_event_is_shown_once(replay: Replay) -> None:
 
 
 async def test_a_batch_with_one_bad_event_is_refused_whole(replay: Replay, redis: Redis) -> None:
-    _ru(replay, RESIDENT)
+    speak(replay, "ru", RESIDENT)
     await replay.start()
     harness = replay.harness
     assert harness.events_url is not None
