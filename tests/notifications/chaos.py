@@ -26,7 +26,6 @@ import os
 import random
 import secrets
 import tempfile
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,17 +36,19 @@ import msgspec
 from shared.connections import create_redis
 from shared.events import Event, EventStore
 from shared.pipeline import Keys, Pipeline
-from shared.settings import load_settings
 from tests.pipeline.chaos import (
     ChaosConfig,
     Faults,
     Fleet,
     _controller,
-    _drained,
     _read_stream,
-    _wait_for_workers,
+    drop_run_keys,
+    fleet_env,
+    restore_and_drain,
+    run_settings,
+    start_fleet,
 )
-from tests.pipeline.ledger import LEDGER_ENV, make_update
+from tests.pipeline.ledger import make_update
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLER = "tests.notifications.chaos_handler:factory"
@@ -284,58 +285,29 @@ async def run_event_chaos(
 ) -> tuple[dict[str, Any], list[str]]:
     rng = random.Random(cfg.seed)
     prefix = f"evchaos{secrets.token_hex(4)}"
-    env = dict(os.environ)
-    env.update(
-        {
-            "REDIS_URL": redis_url,
-            "REDIS_KEY_PREFIX": prefix,
-            "TELEGRAM_BOT_TOKEN": token,
-            LEDGER_ENV: f"{prefix}:ledger",
-            "PIPELINE_LEASE_MS": str(cfg.lease_ms),
-            "PIPELINE_REAPER_INTERVAL": "1",
-            "PIPELINE_REAPER_GRACE_MS": "200",
-            "PIPELINE_RETRY_BACKOFF": "[0.1, 0.2, 0.3, 0.5]",
-            "PIPELINE_MAX_ATTEMPTS": "20",
-            "PIPELINE_HANDLER_TIMEOUT": "3",
-            "PIPELINE_BATCH_SECONDS": "1",
-            "WORKER_MAX_JOBS": "20",
-            "WORKER_SHUTDOWN_WAIT": "3",
-            "WORKER_METRICS_PORT": "0",
-            "LOG_LEVEL": "WARNING",
-            "LOG_FORMAT": "json",
-        }
+    env = fleet_env(
+        prefix,
+        redis_url,
+        token,
+        PIPELINE_LEASE_MS=str(cfg.lease_ms),
+        PIPELINE_MAX_ATTEMPTS="20",
+        WORKER_METRICS_PORT="0",
     )
-    saved = {k: os.environ.get(k) for k in ("REDIS_URL", "REDIS_KEY_PREFIX", "TELEGRAM_BOT_TOKEN")}
-    os.environ.update(REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix, TELEGRAM_BOT_TOKEN=token)
-    try:
-        settings = load_settings()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    settings = run_settings(prefix, redis_url, token)
     keys = Keys(prefix, settings.telegram.bot_id)
     redis = create_redis(redis_url)
     logdir = Path(tempfile.mkdtemp(prefix="bgw-evchaos-"))
     fleet = EventFleet(env, logdir)
     faults_cfg = ChaosConfig(workers=cfg.workers, lease_ms=cfg.lease_ms, fault_every=(1.5, 3.5))
     try:
-        for _ in range(cfg.workers):
-            fleet.start()
-        await _wait_for_workers(redis, keys, cfg.workers, fleet)
+        await start_fleet(fleet, cfg.workers, redis, keys)
         stop = asyncio.Event()
         controller = asyncio.create_task(_controller(fleet, faults_cfg, rng, stop))
         plan = await _load(Pipeline(redis, settings), EventStore(redis, settings), cfg, rng)
         stop.set()
         await controller
-        while len(fleet.alive()) < cfg.workers:
-            fleet.start()
-        deadline = time.time() + cfg.drain_deadline
-        while not await _drained(redis, keys):
-            if time.time() > deadline:
-                return {"logdir": str(logdir)}, ["the lanes did not drain in time"]
-            await asyncio.sleep(0.2)
+        if not await restore_and_drain(fleet, cfg.workers, redis, keys, cfg.drain_deadline):
+            return {"logdir": str(logdir)}, ["the lanes did not drain in time"]
         fleet.stop_all()
         fleet.collect_lease_losses()
         ledger = await _read_stream(redis, f"{prefix}:ledger")
@@ -348,10 +320,7 @@ async def run_event_chaos(
         return figures, problems
     finally:
         fleet.stop_all()
-        found = [k async for k in redis.scan_iter(match=f"*{prefix}*", count=1000)]
-        for i in range(0, len(found), 500):
-            await redis.unlink(*found[i : i + 500])
-        await redis.aclose()
+        await drop_run_keys(redis, prefix)
 
 
 def main() -> int:

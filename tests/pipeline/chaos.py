@@ -42,7 +42,7 @@ from redis.asyncio import Redis
 
 from shared.connections import create_redis
 from shared.pipeline import EnqueueStatus, Keys, Pipeline
-from shared.settings import load_settings
+from shared.settings import Settings, load_settings
 from tests.pipeline.ledger import LEDGER_ENV, make_update
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -487,9 +487,9 @@ def check(
     return Report(figures, c.problems)
 
 
-async def run_chaos(cfg: ChaosConfig, redis_url: str, token: str) -> Report:
-    rng = random.Random(cfg.seed)
-    prefix = f"chaos{secrets.token_hex(4)}"
+def fleet_env(prefix: str, redis_url: str, token: str, **overrides: str) -> dict[str, str]:
+    """The workers' environment for one run: the run's own key prefix and ledger, short leases,
+    timers and retries so faults are noticed in seconds, quiet JSON logs; ``overrides`` on top."""
     env = dict(os.environ)
     env.update(
         {
@@ -497,29 +497,78 @@ async def run_chaos(cfg: ChaosConfig, redis_url: str, token: str) -> Report:
             "REDIS_KEY_PREFIX": prefix,
             "TELEGRAM_BOT_TOKEN": token,
             LEDGER_ENV: f"{prefix}:ledger",
-            "PIPELINE_LEASE_MS": str(cfg.lease_ms),
             "PIPELINE_REAPER_INTERVAL": "1",
             "PIPELINE_REAPER_GRACE_MS": "200",
             "PIPELINE_RETRY_BACKOFF": "[0.1, 0.2, 0.3, 0.5]",
-            "PIPELINE_MAX_ATTEMPTS": "5",
             "PIPELINE_HANDLER_TIMEOUT": "3",
             "PIPELINE_BATCH_SECONDS": "1",
             "WORKER_MAX_JOBS": "20",
             "WORKER_SHUTDOWN_WAIT": "3",
             "LOG_LEVEL": "WARNING",
             "LOG_FORMAT": "json",
+            **overrides,
         }
     )
-    saved = {k: os.environ.get(k) for k in ("REDIS_URL", "REDIS_KEY_PREFIX", "TELEGRAM_BOT_TOKEN")}
+    return env
+
+
+def run_settings(prefix: str, redis_url: str, token: str) -> Settings:
+    """The settings the run's own side (loader, checks) uses: the workers', read with the run's
+    Redis, prefix and token set for the moment and the environment restored after."""
+    names = ("REDIS_URL", "REDIS_KEY_PREFIX", "TELEGRAM_BOT_TOKEN")
+    saved = {k: os.environ.get(k) for k in names}
     os.environ.update(REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix, TELEGRAM_BOT_TOKEN=token)
     try:
-        settings = load_settings()
+        return load_settings()
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+async def drop_run_keys(redis: Redis, prefix: str) -> None:
+    """Remove every key of the run (its prefix), then close the connection."""
+    found = [k async for k in redis.scan_iter(match=f"*{prefix}*", count=1000)]
+    for i in range(0, len(found), 500):
+        await redis.unlink(*found[i : i + 500])
+    await redis.aclose()
+
+
+async def start_fleet(fleet: Fleet, workers: int, redis: Redis, keys: Keys) -> None:
+    """Start ``workers`` workers and wait until each has registered."""
+    for _ in range(workers):
+        fleet.start()
+    await _wait_for_workers(redis, keys, workers, fleet)
+
+
+async def restore_and_drain(
+    fleet: Fleet, workers: int, redis: Redis, keys: Keys, drain_deadline: float
+) -> bool:
+    """Bring the fleet back to ``workers`` after the faults, then poll until every lane is
+    drained; ``False`` when ``drain_deadline`` seconds pass first."""
+    while len(fleet.alive()) < workers:
+        fleet.start()
+    deadline = time.time() + drain_deadline
+    while not await _drained(redis, keys):
+        if time.time() > deadline:
+            return False
+        await asyncio.sleep(0.2)
+    return True
+
+
+async def run_chaos(cfg: ChaosConfig, redis_url: str, token: str) -> Report:
+    rng = random.Random(cfg.seed)
+    prefix = f"chaos{secrets.token_hex(4)}"
+    env = fleet_env(
+        prefix,
+        redis_url,
+        token,
+        PIPELINE_LEASE_MS=str(cfg.lease_ms),
+        PIPELINE_MAX_ATTEMPTS="5",
+    )
+    settings = run_settings(prefix, redis_url, token)
     keys = Keys(prefix, settings.telegram.bot_id)
     redis = create_redis(redis_url)
     logdir = Path(tempfile.mkdtemp(prefix="bgw-chaos-"))
@@ -527,9 +576,7 @@ async def run_chaos(cfg: ChaosConfig, redis_url: str, token: str) -> Report:
     sent: dict[int, float] = {}
     stats: dict[str, int] = defaultdict(int)
     try:
-        for _ in range(cfg.workers):
-            fleet.start()
-        await _wait_for_workers(redis, keys, cfg.workers, fleet)
+        await start_fleet(fleet, cfg.workers, redis, keys)
         p = Pipeline(redis, settings)
         stop = asyncio.Event()
         controller = asyncio.create_task(_controller(fleet, cfg, rng, stop))
@@ -537,14 +584,9 @@ async def run_chaos(cfg: ChaosConfig, redis_url: str, token: str) -> Report:
         meta = await _load(p, cfg, rng, sent, stats, poison)
         stop.set()
         await controller
-        while len(fleet.alive()) < cfg.workers:
-            fleet.start()
-        deadline = time.time() + cfg.drain_deadline
-        while not await _drained(redis, keys):
-            if time.time() > deadline:
-                left = await _snapshot(redis, keys)
-                return Report({"logdir": str(logdir), **left}, ["pipeline did not drain in time"])
-            await asyncio.sleep(0.2)
+        if not await restore_and_drain(fleet, cfg.workers, redis, keys, cfg.drain_deadline):
+            left = await _snapshot(redis, keys)
+            return Report({"logdir": str(logdir), **left}, ["pipeline did not drain in time"])
         fleet.stop_all()
         fleet.collect_lease_losses()
         ledger = await _read_stream(redis, f"{prefix}:ledger")
@@ -554,10 +596,7 @@ async def run_chaos(cfg: ChaosConfig, redis_url: str, token: str) -> Report:
         return report
     finally:
         fleet.stop_all()
-        keys_found = [k async for k in redis.scan_iter(match=f"*{prefix}*", count=1000)]
-        for i in range(0, len(keys_found), 500):
-            await redis.unlink(*keys_found[i : i + 500])
-        await redis.aclose()
+        await drop_run_keys(redis, prefix)
 
 
 def main(argv: list[str] | None = None) -> int:
