@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from devkit.servers import Servers, resolve_servers
 from shared.connections import create_redis
 
-pytest_plugins = ["tests.replay_plugin"]
+pytest_plugins = ["tests.replay_plugin", "tests.support"]
 
 TEST_TOKEN = "123456789:" + "A" * 35
 RUN_ID = secrets.token_hex(4)

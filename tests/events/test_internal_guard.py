@@ -7,10 +7,8 @@ middle of its body, or a lifespan/websocket scope, cannot be produced reliably t
 
 from __future__ import annotations
 
-import hmac
 import io
 import json
-from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -18,9 +16,9 @@ from redis.asyncio import Redis
 
 from devkit.tools.overrides import load_settings_with
 from ingest.internal import EVENTS_PATH, InternalApp
-from shared.logs import configure_logging
 from shared.settings import Settings
 from tests.events.support import KEY, internal_listener, request_event
+from tests.support import asgi_call, compare_digest_spy, logged
 
 
 @pytest.fixture
@@ -28,40 +26,8 @@ def settings(key_prefix: str) -> Settings:
     return load_settings_with({"SERVICE_API_KEY": KEY, "REDIS_KEY_PREFIX": key_prefix})
 
 
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("INFO", "json", stream=stream)
-    try:
-        yield stream
-    finally:
-        configure_logging("INFO", "json")
-
-
-def _events(stream: io.StringIO, name: str) -> list[dict[str, Any]]:
-    lines = (json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{"))
-    return [line for line in lines if line.get("event") == name]
-
-
 def _render() -> tuple[bytes, str]:
     return b"# metrics\n", "text/plain; version=0.0.4"
-
-
-async def _asgi(
-    app: InternalApp, scope: dict[str, Any], messages: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Run one ASGI call: ``messages`` are what receive() returns, in order; what was sent."""
-    pending = list(messages)
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return pending.pop(0)
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        sent.append(dict(message))
-
-    await app(scope, receive, send)
-    return sent
 
 
 def _post(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
@@ -76,14 +42,7 @@ async def _stored(redis: Redis, settings: Settings) -> int:
 async def test_the_key_is_compared_in_constant_time(
     settings: Settings, redis: Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    compared: list[tuple[bytes, bytes]] = []
-    real = hmac.compare_digest
-
-    def spy(a: bytes, b: bytes) -> bool:
-        compared.append((a, b))
-        return real(a, b)
-
-    monkeypatch.setattr("ingest.internal.hmac.compare_digest", spy)
+    compared = compare_digest_spy(monkeypatch, "ingest.internal.hmac.compare_digest")
     async with internal_listener(settings) as client:
         near = KEY[:-1] + "!"  # differs only in the last byte
         refused = await client.post(
@@ -108,7 +67,7 @@ async def test_an_empty_key_setting_lets_nobody_in(
             )
             assert (answer.status_code, answer.json()["code"]) == (401, "service_unauthorized")
     assert await _stored(redis, settings) == 0
-    refused = _events(log_lines, "events_refused")
+    refused = logged(log_lines, "events_refused")
     assert [line["code"] for line in refused] == ["service_unauthorized"] * 2
     assert KEY not in log_lines.getvalue()
 
@@ -132,7 +91,7 @@ async def test_a_client_gone_mid_body_gets_no_answer_and_nothing_is_stored(
 ) -> None:
     app = InternalApp(settings, redis, _render)
     body = json.dumps(request_event("e:1")).encode()
-    sent = await _asgi(
+    sent = await asgi_call(
         app,
         _post([(b"x-service-api-key", KEY.encode())]),
         [
@@ -164,7 +123,7 @@ async def test_full_event_lanes_are_503_with_retry_after_and_nothing_is_stored(
     assert (full.status_code, full.json()["code"]) == (503, "unavailable")
     assert full.headers["retry-after"] == "1"
     assert await _stored(redis, settings) == 2
-    assert [line["reason"] for line in _events(log_lines, "events_unavailable")] == ["lanes_full"]
+    assert [line["reason"] for line in logged(log_lines, "events_unavailable")] == ["lanes_full"]
 
 
 async def test_stored_batches_are_logged_with_the_calling_service_only(
@@ -175,7 +134,7 @@ async def test_stored_batches_are_logged_with_the_calling_service_only(
         client.headers.pop("X-Service-Name")
         anonymous = await client.post(EVENTS_PATH, json=request_event("e:2"))
     assert (named.status_code, anonymous.status_code) == (202, 202)
-    stored = _events(log_lines, "events_stored")
+    stored = logged(log_lines, "events_stored")
     assert [line["service"] for line in stored] == ["request-service", ""]
     # Neither the key nor the event bodies reach the log.
     assert KEY not in log_lines.getvalue()
@@ -198,13 +157,13 @@ async def test_lifespan_is_acknowledged_and_other_scopes_are_ignored(
     settings: Settings, redis: Redis
 ) -> None:
     app = InternalApp(settings, redis, _render)
-    sent = await _asgi(
+    sent = await asgi_call(
         app,
         {"type": "lifespan"},
         [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}],
     )
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
-    assert await _asgi(app, {"type": "websocket", "path": EVENTS_PATH}, []) == []
+    assert await asgi_call(app, {"type": "websocket", "path": EVENTS_PATH}, []) == []
     # The same app answers an HTTP scope: the websocket one was dropped, not broken.
-    sent = await _asgi(app, {"type": "http", "path": "/x", "method": "GET", "headers": []}, [])
+    sent = await asgi_call(app, {"type": "http", "path": "/x", "method": "GET", "headers": []}, [])
     assert sent[0]["status"] == 404

@@ -7,48 +7,22 @@ checked before a byte of the body is read. A sender gone mid-body and a malforme
 
 from __future__ import annotations
 
-import hmac
 import io
-import json
-from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
-from shared.logs import configure_logging
 from shared.settings import Settings
 from tests.ingest.conftest import SECRET, Receiver, metric, stored_payload, update
-
-
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("INFO", "json", stream=stream)
-    try:
-        yield stream
-    finally:
-        configure_logging("INFO", "json")
-
-
-def _events(stream: io.StringIO, name: str) -> list[dict[str, Any]]:
-    lines = (json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{"))
-    return [line for line in lines if line.get("event") == name]
+from tests.support import asgi_call, compare_digest_spy, logged
 
 
 async def _asgi(
     receiver: Receiver, headers: list[tuple[bytes, bytes]], messages: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """POST /webhook straight into the app: ``messages`` are what receive() returns in order."""
-    pending = list(messages)
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return pending.pop(0)
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        sent.append(dict(message))
-
+    """POST /webhook with the secret straight into the app: ``messages`` are what receive()
+    returns in order."""
     scope = {
         "type": "http",
         "method": "POST",
@@ -56,21 +30,13 @@ async def _asgi(
         "headers": [(b"x-telegram-bot-api-secret-token", SECRET.encode()), *headers],
         "client": ("203.0.113.7", 40000),
     }
-    await receiver.app(scope, receive, send)
-    return sent
+    return await asgi_call(receiver.app, scope, messages)
 
 
 async def test_the_secret_is_compared_in_constant_time_before_anything_is_read(
     receiver: Receiver, redis: Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    compared: list[tuple[bytes, bytes]] = []
-    real = hmac.compare_digest
-
-    def spy(a: bytes, b: bytes) -> bool:
-        compared.append((a, b))
-        return real(a, b)
-
-    monkeypatch.setattr("ingest.webhook.hmac.compare_digest", spy)
+    compared = compare_digest_spy(monkeypatch, "ingest.webhook.hmac.compare_digest")
     near = SECRET[:-1] + "!"  # the same length, one byte off: only a timing attack tells them
     refused, accepted = update(400, chat_id=5400), update(401, chat_id=5401)
     assert (await receiver.post(refused, secret=near)).status_code == 401
@@ -91,7 +57,7 @@ async def test_a_refused_secret_is_logged_with_the_client_and_not_the_secret(
         [{"type": "http.request", "body": update(403), "more_body": False}],
     )
     assert sent[0]["status"] == 401
-    rejected = _events(log_lines, "update_rejected")
+    rejected = logged(log_lines, "update_rejected")
     assert [(r["reason"], r["status"]) for r in rejected] == [("unauthorized", 401)] * 2
     assert rejected[0]["client"] == "127.0.0.1"
     assert rejected[1]["client"] == "203.0.113.7"

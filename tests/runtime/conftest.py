@@ -20,6 +20,8 @@ from devkit.fakes.entities import UserRec
 from devkit.fakes.serve import serve
 from devkit.fakes.state import FakeWorld
 from devkit.fakes.telegram import FakeTelegramServer, FakeTelegramState, fake_telegram_server
+from devkit.fakes.telegram.updates import callback_query_body
+from devkit.fakes.telegram.users import SimulatedUser
 from shared.db.migrate import upgrade
 from shared.logs import configure_logging
 from shared.settings import load_settings
@@ -157,3 +159,11 @@ def texts_to(state: FakeTelegramState, chat_id: int) -> list[str]:
     return [
         str(c.params.get("text")) for c in state.calls_to("sendMessage", chat_id=chat_id, ok=True)
     ]
+
+
+def forge_press(tg: FakeTelegramServer, user: SimulatedUser, data: str) -> dict[str, Any]:
+    """A callback query with ``data`` on the newest bot message, as a modified client sends it."""
+    message = tg.state.last_bot_message(user.chat_id)
+    assert message is not None
+    query_id = tg.state.open_callback_query(user.chat_id, message["message_id"], user.id)
+    return tg.state.enqueue_update(callback_query_body(query_id, user.to_json(), message, data))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import io
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,14 +13,12 @@ import pytest
 from aiogram import Router
 
 from devkit.fakes.telegram import FakeTelegramServer
-from devkit.fakes.telegram.updates import callback_query_body
-from devkit.fakes.telegram.users import SimulatedUser
 from shared.clients.models.users import User as Profile
-from shared.logs import configure_logging
 from shared.settings import SettingsError, load_settings
 from tests.runtime.bot import BROKEN_RULES
-from tests.runtime.conftest import RuntimeFactory, Services, feed, texts_to
+from tests.runtime.conftest import RuntimeFactory, Services, feed, forge_press, texts_to
 from tests.runtime.test_processing import new_id
+from tests.support import logged
 from workers.bot.core.access import LEVELS, level_spec, refusal
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.catalog import CommandSpec
@@ -33,29 +30,6 @@ from workers.bot.core.texts import (
     ROLE_REFUSED,
 )
 from workers.bot.runtime.routers import feature_routers
-
-
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("INFO", "json", stream=stream)
-    try:
-        yield stream
-    finally:
-        configure_logging("INFO", "json")
-
-
-def events(stream: io.StringIO, name: str) -> list[dict[str, Any]]:
-    lines = (json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{"))
-    return [line for line in lines if line.get("event") == name]
-
-
-def forge_press(tg: FakeTelegramServer, user: SimulatedUser, data: str) -> dict[str, Any]:
-    """A callback query with ``data`` on the newest bot message, as a modified client sends it."""
-    message = tg.state.last_bot_message(user.chat_id)
-    assert message is not None
-    query_id = tg.state.open_callback_query(user.chat_id, message["message_id"], user.id)
-    return tg.state.enqueue_update(callback_query_body(query_id, user.to_json(), message, data))
 
 
 async def test_handlers_without_a_usable_rule_are_refused_and_logged(
@@ -72,7 +46,7 @@ async def test_handlers_without_a_usable_rule_are_refused_and_logged(
     for label in BROKEN_RULES:
         await feed(runtime, admin.send_text(None, label))
     assert texts_to(tg.state, admin.chat_id) == [COMMAND_DISABLED] * (1 + len(BROKEN_RULES))
-    missing = events(log_lines, "access_rule_missing")
+    missing = logged(log_lines, "access_rule_missing")
     assert len(missing) == 1 + len(BROKEN_RULES)
     assert {line["level"] for line in missing} == {"error"}
     assert all(line["handler"] == "ok" for line in missing)
@@ -82,7 +56,7 @@ async def test_handlers_without_a_usable_rule_are_refused_and_logged(
     answers = tg.state.calls_to("answerCallbackQuery", ok=True)
     assert answers[-1].params.get("text") == COMMAND_DISABLED
     assert answers[-1].params.get("show_alert") is True
-    assert len(events(log_lines, "access_rule_missing")) == 2 + len(BROKEN_RULES)
+    assert len(logged(log_lines, "access_rule_missing")) == 2 + len(BROKEN_RULES)
 
 
 async def test_levels_and_combined_rules(

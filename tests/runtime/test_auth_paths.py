@@ -5,34 +5,13 @@ chat menu that cannot be set. Real runtime, fake Bot API and user service, real 
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 
 from devkit.fakes.telegram import FakeTelegramServer
 from devkit.fakes.telegram.errors import bad_request
-from shared.logs import configure_logging
-from tests.runtime.conftest import RuntimeFactory, Services, feed, texts_to
-from tests.runtime.test_access import forge_press
+from tests.runtime.conftest import RuntimeFactory, Services, feed, forge_press, texts_to
 from tests.runtime.test_processing import new_id
+from tests.support import logged
 from workers.bot.core.texts import ACCESS_BLOCKED, AWAITING_APPROVAL, NOT_REGISTERED
-
-
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("INFO", "json", stream=stream)
-    try:
-        yield stream
-    finally:
-        configure_logging("INFO", "json")
-
-
-def _events(stream: io.StringIO, name: str) -> list[dict[str, Any]]:
-    lines = (json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{"))
-    return [line for line in lines if line.get("event") == name]
 
 
 async def test_a_bot_sender_is_never_looked_up_and_passes_only_open_rules(
@@ -95,7 +74,7 @@ async def test_a_chat_menu_that_cannot_be_set_does_not_fail_the_update(
     tg.state.faults.add_error(1, bad_request("chat not found"), "setMyCommands")
     await feed(runtime, admin.send_text(None, "approved"))
     assert texts_to(tg.state, admin.chat_id) == ["ok approved"]
-    failed = _events(log_lines, "chat_command_menu_failed")
+    failed = logged(log_lines, "chat_command_menu_failed")
     assert [line["level"] for line in failed] == ["warning"]
     # The menu was not remembered as set: the next update tries again, and succeeds.
     await feed(runtime, admin.send_text(None, "approved"))
