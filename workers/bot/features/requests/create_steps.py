@@ -37,7 +37,7 @@ from workers.bot.features.requests.render_create import (
 )
 from workers.bot.features.requests.replies import answer_stale
 from workers.bot.features.requests.states import CreateRequest
-from workers.bot.features.requests.support import draft_or_lost, flow_lost
+from workers.bot.features.requests.support import draft_or_lost, flow_lost, text_within
 
 __all__ = ["FLAGS", "checked_draft", "router", "show_step"]
 
@@ -158,12 +158,8 @@ async def on_description(
     draft = await draft_or_lost(load_draft, message, state, auth, clients)
     if draft is None:
         return
-    text = (message.text or "").strip()
-    if len(text) < DESCRIPTION_MIN:
-        await message.answer(ui.tr(texts.TOO_SHORT, length=len(text), min=DESCRIPTION_MIN))
-        return
-    if len(text) > DESCRIPTION_MAX:
-        await message.answer(ui.tr(texts.TOO_LONG, length=len(text), max=DESCRIPTION_MAX))
+    text = await text_within(message, DESCRIPTION_MIN, DESCRIPTION_MAX)
+    if text is None:
         return
     draft.description = text
     if not await _after_field(message, state, draft):

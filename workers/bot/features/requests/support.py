@@ -1,5 +1,5 @@
-"""Small helpers the handlers share: the chat a callback belongs to, and starting over when a
-flow's state has lost its draft."""
+"""Small helpers the handlers share: the chat a callback belongs to, starting over when a flow's
+state has lost its draft, and a typed text checked against a step's length bounds."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.features.requests import texts
 
-__all__ = ["chat_of", "draft_or_lost", "flow_lost"]
+__all__ = ["chat_of", "draft_or_lost", "flow_lost", "text_within"]
 
 log = get_logger(__name__)
 
@@ -49,3 +49,16 @@ async def draft_or_lost(
     if draft is None:
         await flow_lost(message, state, auth, clients)
     return draft
+
+
+async def text_within(message: Message, minimum: int, maximum: int) -> str | None:
+    """The message's trimmed text when its length is within ``minimum``..``maximum``; otherwise
+    ``None`` after telling the user which bound it missed (the step waits for another try)."""
+    text = (message.text or "").strip()
+    if len(text) < minimum:
+        await message.answer(ui.tr(texts.TOO_SHORT, length=len(text), min=minimum))
+        return None
+    if len(text) > maximum:
+        await message.answer(ui.tr(texts.TOO_LONG, length=len(text), max=maximum))
+        return None
+    return text

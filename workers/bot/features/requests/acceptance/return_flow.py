@@ -47,7 +47,7 @@ from workers.bot.features.requests.card_data import load_card
 from workers.bot.features.requests.keyboards import Back, CardCb
 from workers.bot.features.requests.media import media_step
 from workers.bot.features.requests.replies import answer_stale
-from workers.bot.features.requests.support import chat_of, draft_or_lost
+from workers.bot.features.requests.support import chat_of, draft_or_lost, text_within
 
 __all__ = ["router"]
 
@@ -96,12 +96,8 @@ async def on_reason(
     draft = await draft_or_lost(load_return, message, state, auth, clients)
     if draft is None:
         return
-    reason = (message.text or "").strip()
-    if len(reason) < REASON_MIN:
-        await message.answer(ui.tr(request_texts.TOO_SHORT, length=len(reason), min=REASON_MIN))
-        return
-    if len(reason) > REASON_MAX:
-        await message.answer(ui.tr(request_texts.TOO_LONG, length=len(reason), max=REASON_MAX))
+    reason = await text_within(message, REASON_MIN, REASON_MAX)
+    if reason is None:
         return
     draft.reason = reason
     await state.set_state(ReturnFlow.media)
