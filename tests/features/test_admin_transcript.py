@@ -23,6 +23,9 @@ async def test_approve_then_analytics_then_maintenance(replay: Replay, redis: Re
     assert world.links[(PENDING_RESIDENT.id, 207)].status == "approved"
     sent = result.texts(ADMIN.telegram_id)
     assert any(t.startswith("<b>Аналитика</b> за 7 дн.") for t in sent)
+    # Turning maintenance on asks first (the confirmation shows what users will see).
+    confirm_head = tx(texts.MAINTENANCE_CONFIRM, "ru").split("{", 1)[0].strip()
+    assert sum(t.startswith(confirm_head) for t in sent) == 1
     assert sum(tx(texts.MAINTENANCE_ON, "ru") in t for t in sent) == 1
     store = GatewaySettingsStore(
         redis, key_prefix=replay.settings.redis.key_prefix, cache_seconds=0
