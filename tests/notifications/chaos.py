@@ -285,14 +285,7 @@ async def run_event_chaos(
 ) -> tuple[dict[str, Any], list[str]]:
     rng = random.Random(cfg.seed)
     prefix = f"evchaos{secrets.token_hex(4)}"
-    env = fleet_env(
-        prefix,
-        redis_url,
-        token,
-        PIPELINE_LEASE_MS=str(cfg.lease_ms),
-        PIPELINE_MAX_ATTEMPTS="20",
-        WORKER_METRICS_PORT="0",
-    )
+    env = fleet_env(prefix, redis_url, token, cfg.lease_ms, 20, WORKER_METRICS_PORT="0")
     settings = run_settings(prefix, redis_url, token)
     keys = Keys(prefix, settings.telegram.bot_id)
     redis = create_redis(redis_url)

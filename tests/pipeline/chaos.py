@@ -487,7 +487,9 @@ def check(
     return Report(figures, c.problems)
 
 
-def fleet_env(prefix: str, redis_url: str, token: str, **overrides: str) -> dict[str, str]:
+def fleet_env(
+    prefix: str, redis_url: str, token: str, lease_ms: int, max_attempts: int, **overrides: str
+) -> dict[str, str]:
     """The workers' environment for one run: the run's own key prefix and ledger, short leases,
     timers and retries so faults are noticed in seconds, quiet JSON logs; ``overrides`` on top."""
     env = dict(os.environ)
@@ -497,6 +499,8 @@ def fleet_env(prefix: str, redis_url: str, token: str, **overrides: str) -> dict
             "REDIS_KEY_PREFIX": prefix,
             "TELEGRAM_BOT_TOKEN": token,
             LEDGER_ENV: f"{prefix}:ledger",
+            "PIPELINE_LEASE_MS": str(lease_ms),
+            "PIPELINE_MAX_ATTEMPTS": str(max_attempts),
             "PIPELINE_REAPER_INTERVAL": "1",
             "PIPELINE_REAPER_GRACE_MS": "200",
             "PIPELINE_RETRY_BACKOFF": "[0.1, 0.2, 0.3, 0.5]",
@@ -561,13 +565,7 @@ async def restore_and_drain(
 async def run_chaos(cfg: ChaosConfig, redis_url: str, token: str) -> Report:
     rng = random.Random(cfg.seed)
     prefix = f"chaos{secrets.token_hex(4)}"
-    env = fleet_env(
-        prefix,
-        redis_url,
-        token,
-        PIPELINE_LEASE_MS=str(cfg.lease_ms),
-        PIPELINE_MAX_ATTEMPTS="5",
-    )
+    env = fleet_env(prefix, redis_url, token, cfg.lease_ms, max_attempts=5)
     settings = run_settings(prefix, redis_url, token)
     keys = Keys(prefix, settings.telegram.bot_id)
     redis = create_redis(redis_url)
