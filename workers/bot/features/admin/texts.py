@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
+# The manager's card is drawn in core (one card per role); its texts are named here too.
+from workers.bot.core.cards.texts import CARD_GROUP as CARD_GROUP
+from workers.bot.core.cards.texts import CARD_REPORT as CARD_REPORT
+from workers.bot.core.cards.texts import MANAGER_CARD as MANAGER_CARD
 from workers.bot.locales import N_
 
 BTN_BACK: Final = N_("« Назад")
@@ -25,19 +29,6 @@ REQUESTS_TITLE: Final = N_("<b>Заявки · {tab}</b> (всего: {total})")
 REQUESTS_EMPTY: Final = N_("<b>Заявки · {tab}</b>\nЗдесь пока пусто.")
 REQUEST_LINE: Final = N_("<b>№ {number}</b> · {category} · {urgency} · {date}\n{preview}")
 BTN_REQUEST: Final = N_("№ {number}")
-MANAGER_CARD: Final = N_(
-    "<b>Заявка № {number}</b>\n"
-    "Статус: {status}\n"
-    "Категория: {category}\n"
-    "Срочность: {urgency}\n"
-    "Адрес: {address}\n"
-    "Заявитель: {applicant}\n"
-    "Исполнитель: {executor}\n"
-    "Создана: {created}\n\n"
-    "{description}"
-)
-CARD_GROUP: Final = N_("группа «{group}»")
-CARD_REPORT: Final = N_("Отчёт: {report}")
 CARD_RETURN_REASON: Final = N_("Причина возврата: {reason}")
 CARD_RATING: Final = N_("Оценка: {rating}")
 BTN_ASSIGN_GROUP: Final = N_("Назначить группе")

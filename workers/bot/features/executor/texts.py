@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Final
 
+# The executor's card is drawn in core (one card per role); its texts are named here too.
+from workers.bot.core.cards.texts import BTN_COMPLETE as BTN_COMPLETE
+from workers.bot.core.cards.texts import BTN_PURCHASE as BTN_PURCHASE
+from workers.bot.core.cards.texts import BTN_RESUME as BTN_RESUME
+from workers.bot.core.cards.texts import CARD_REPORT as CARD_REPORT
 from workers.bot.locales import N_
 
 # Lists.
@@ -16,21 +21,6 @@ BTN_OPEN: Final = N_("№ {number}")
 BTN_CLAIM: Final = N_("Взять № {number}")
 BTN_BACK: Final = N_("« Назад")
 BTN_REFRESH: Final = N_("Обновить")
-
-# The card.
-CARD: Final = N_(
-    "<b>Заявка № {number}</b>\n"
-    "Статус: {status}\n"
-    "Категория: {category}\n"
-    "Срочность: {urgency}\n"
-    "Адрес: {address}\n"
-    "Создана: {created}\n\n"
-    "{description}"
-)
-CARD_REPORT: Final = N_("Отчёт: {report}")
-BTN_PURCHASE: Final = N_("Закуп материалов")
-BTN_RESUME: Final = N_("Продолжить работу")
-BTN_COMPLETE: Final = N_("Выполнено")
 
 # Work actions.
 CLAIMED: Final = N_("Заявка № {number} теперь ваша. Удачной работы!")
