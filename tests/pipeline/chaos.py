@@ -358,6 +358,16 @@ class Checker:
         for pid, t0, t1 in faults.stops:
             self.stops[pid].append(((int(t0 * 1000), 0), (int(t1 * 1000) + 1, 0)))
 
+    def _trace(self, prev: dict[str, Any], nxt: dict[str, Any]) -> str:
+        """What the checker knew of both runs' workers (to tell a bug from a missed fault)."""
+        pid = prev["pid"]
+        return (
+            f"first pid {pid} {prev['start']}..{prev['end']} ok={prev['ok']}, "
+            f"then pid {nxt['pid']} from {nxt['start']}; pid {pid}: "
+            f"fault {self.fault_at.get(pid)}, died {self.died.get(pid)}, "
+            f"stops {self.stops.get(pid, [])}, lease lost {self.lost_at.get(pid, [])}"
+        )
+
     def end_of(self, run: dict[str, Any]) -> tuple[int, int]:
         end: tuple[int, int] = run["end"] or self.died.get(run["pid"], self.NEVER)
         return end
@@ -430,7 +440,9 @@ class Checker:
                 fenced = any(prev["start"] <= at <= noticed_by for at in self.lost_at.get(pid, ()))
                 if not (crashed or fenced or self.zombie(prev)):
                     unexplained += 1
-                    self.problems.append(f"uid {uid} ran again with no fault to explain it")
+                    self.problems.append(
+                        f"uid {uid} ran again with no fault to explain it: {self._trace(prev, nxt)}"
+                    )
                 if prev["end"] is None and pid in self.kill_at:
                     redelivery.append(nxt["start"][0] / 1000 - self.kill_at[pid])
         return extra, unexplained, redelivery
