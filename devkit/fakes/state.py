@@ -56,10 +56,21 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self.offset += dt.timedelta(seconds=seconds)
 
+    def to_daytime(self) -> None:
+        """Shift (not freeze) the clock to 12:00 Tashkent of the same day when it is outside
+        09:00-21:00 there, so that tests whose notices must not fall into the default quiet
+        hours (22:00-08:00) behave the same whenever they run."""
+        local = self.now().astimezone(TASHKENT)
+        if 9 <= local.hour < 21:
+            return
+        self.offset += local.replace(hour=12, minute=0, second=0) - local
+
 
 class FakeWorld:
     def __init__(self) -> None:
         self.clock = FakeClock()
+        # Tests set it: each reset starts the world in Tashkent business hours (see to_daytime).
+        self.daytime = False
         self.controls = {name: ServiceControls() for name in SERVICE_NAMES}
         self.idempotency = IdempotencyStore()
         # Events of §10 emitted on every change (devkit.fakes.events).
@@ -94,6 +105,8 @@ class FakeWorld:
         """Empty data, real time, no faults, no calls, no idempotency keys."""
         self._clear_data()
         self.clock.set(None)
+        if self.daytime:
+            self.clock.to_daytime()
         self.idempotency.clear()
         for controls in self.controls.values():
             controls.clear()

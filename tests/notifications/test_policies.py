@@ -41,7 +41,8 @@ async def _new_request(replay: Replay, urgency: str = "low") -> str:
 async def _release(replay: Replay, redis: Redis, after_seconds: float) -> None:
     """The release cron's step, run now with the clock moved ``after_seconds`` ahead."""
     held = HeldStore(redis, replay.settings)
-    await held.release_due(int((time.time() + after_seconds) * 1000))
+    now = replay.services.clock.now().timestamp()  # the gateway's clock is the fakes'
+    await held.release_due(int((now + after_seconds) * 1000))
     await replay.settle()
 
 
@@ -67,7 +68,7 @@ async def test_quiet_hours_hold_the_ordinary_and_let_the_urgent_through(
     speak(replay, "ru", RESIDENT, PLUMBER)
     await replay.start()
     store = GatewaySettingsStore(redis, key_prefix=replay.settings.redis.key_prefix)
-    local = dt.datetime.now(TASHKENT)
+    local = replay.services.clock.now().astimezone(TASHKENT)  # the gateway follows the fakes
     window = f"{(local - dt.timedelta(hours=1)):%H:%M}-{(local + dt.timedelta(hours=1)):%H:%M}"
     await store.set("quiet_hours", window, actor_user_id=ADMIN.id)
 
