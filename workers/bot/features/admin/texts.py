@@ -5,8 +5,17 @@ from __future__ import annotations
 from typing import Final
 
 # The manager's card is drawn in core (one card per role); its texts are named here too.
+from workers.bot.core.cards.texts import BTN_ASSIGN_EXECUTOR as BTN_ASSIGN_EXECUTOR
+from workers.bot.core.cards.texts import BTN_ASSIGN_GROUP as BTN_ASSIGN_GROUP
+from workers.bot.core.cards.texts import BTN_CANCEL_REQUEST as BTN_CANCEL_REQUEST
+from workers.bot.core.cards.texts import BTN_CLARIFY as BTN_CLARIFY
+from workers.bot.core.cards.texts import BTN_CONFIRM as BTN_CONFIRM
+from workers.bot.core.cards.texts import BTN_FORCE_ACCEPT as BTN_FORCE_ACCEPT
+from workers.bot.core.cards.texts import BTN_RETURN_TO_WORK as BTN_RETURN_TO_WORK
 from workers.bot.core.cards.texts import CARD_GROUP as CARD_GROUP
+from workers.bot.core.cards.texts import CARD_RATING as CARD_RATING
 from workers.bot.core.cards.texts import CARD_REPORT as CARD_REPORT
+from workers.bot.core.cards.texts import CARD_RETURN_REASON as CARD_RETURN_REASON
 from workers.bot.core.cards.texts import MANAGER_CARD as MANAGER_CARD
 from workers.bot.locales import N_
 
@@ -29,15 +38,6 @@ REQUESTS_TITLE: Final = N_("<b>Заявки · {tab}</b> (всего: {total})")
 REQUESTS_EMPTY: Final = N_("<b>Заявки · {tab}</b>\nЗдесь пока пусто.")
 REQUEST_LINE: Final = N_("<b>№ {number}</b> · {category} · {urgency} · {date}\n{preview}")
 BTN_REQUEST: Final = N_("№ {number}")
-CARD_RETURN_REASON: Final = N_("Причина возврата: {reason}")
-CARD_RATING: Final = N_("Оценка: {rating}")
-BTN_ASSIGN_GROUP: Final = N_("Назначить группе")
-BTN_ASSIGN_EXECUTOR: Final = N_("Назначить исполнителя")
-BTN_CONFIRM: Final = N_("Подтвердить")
-BTN_RETURN_TO_WORK: Final = N_("Вернуть в работу")
-BTN_CLARIFY: Final = N_("Уточнить")
-BTN_CANCEL_REQUEST: Final = N_("Отменить заявку")
-BTN_FORCE_ACCEPT: Final = N_("Принять за жителя")
 PICK_GROUP: Final = N_("Заявка № {number}: выберите группу исполнителей.")
 PICK_EXECUTOR: Final = N_("Заявка № {number}: выберите исполнителя ({group}).")
 PICK_ON_SHIFT: Final = N_("🟢 — на смене сейчас (они первые).")
