@@ -314,6 +314,22 @@ def reordered(traffic: Traffic) -> list[tuple[int, int, int]]:
     return bad
 
 
+async def check_delivered(traffic: Traffic, within: float = 120, note: str = "") -> float:
+    """Wait until every acknowledged update was handled, then check none was lost or reordered.
+
+    ``note`` is added to the first check's line; ``{seconds}`` in it becomes the time the wait
+    took, which is also returned."""
+    started = time.monotonic()
+    lost = await settle(traffic, within)
+    took = round(time.monotonic() - started, 1)
+    missing = f" (missing: {sorted(lost)[:5]})" if lost else ""
+    acked = len(traffic.all_acked())
+    check(not lost, f"{acked} updates acknowledged, none lost{note.format(seconds=took)}{missing}")
+    bad = reordered(traffic)
+    check(not bad, f"none reordered{f' {bad[:3]}' if bad else ''}")
+    return took
+
+
 async def sends_by_chat(client: httpx.AsyncClient, chats: list[int]) -> dict[int, int]:
     out = {}
     for chat_id in chats:
@@ -449,11 +465,9 @@ async def step_traffic(client: httpx.AsyncClient) -> None:
     traffic = Traffic(client)
     await traffic.run(chats, per_chat=5)
     check(traffic.statuses == {200: 50}, f"50 updates answered 200 ({dict(traffic.statuses)})")
-    lost = await settle(traffic)
-    check(not lost, f"all 50 handled by the workers (missing: {sorted(lost)[:5]})")
+    await check_delivered(traffic)
     sends = await sends_by_chat(client, chats)
     check(all(n >= 5 for n in sends.values()), f"replies in every chat at the fake: {sends}")
-    check(not reordered(traffic), "each chat's updates handled in order")
 
 
 async def step_scale(client: httpx.AsyncClient) -> None:
@@ -514,10 +528,7 @@ async def step_roll(client: httpx.AsyncClient) -> None:
         max(stops) < 35,
         f"each restart finished before the 35 s grace ({measured['restart_seconds']} s)",
     )
-    lost = await settle(traffic)
-    check(not lost, f"{len(traffic.all_acked())} updates acknowledged, none lost")
-    bad = reordered(traffic)
-    check(not bad, f"none reordered {bad[:3]}")
+    await check_delivered(traffic)
 
 
 async def step_graceful_stop(client: httpx.AsyncClient) -> None:
@@ -549,9 +560,7 @@ async def step_graceful_stop(client: httpx.AsyncClient) -> None:
     check('"worker_stopped"' in logs, f"its log ends with worker_stopped, after {took:.1f} s")
     await sending
     await asyncio.to_thread(run, DOCKER, "start", target)
-    lost = await settle(traffic)
-    check(not lost, f"{len(traffic.all_acked())} updates, none lost")
-    check(not reordered(traffic), "none reordered")
+    await check_delivered(traffic)
     await all_healthy(["worker"], within=60)
 
 
@@ -565,15 +574,9 @@ async def step_kill(client: httpx.AsyncClient) -> None:
     victim = containers("worker")[-1]
     await asyncio.to_thread(run, DOCKER, "kill", victim)
     await sending
-    started = time.monotonic()
-    lost = await settle(traffic, within=180)
-    measured["kill_recovery_seconds"] = round(time.monotonic() - started, 1)
-    check(
-        not lost,
-        f"{len(traffic.all_acked())} updates acknowledged, none lost "
-        f"(its chats resumed after its lease: {measured['kill_recovery_seconds']} s)",
+    measured["kill_recovery_seconds"] = await check_delivered(
+        traffic, within=180, note=" (its chats resumed after its lease: {seconds} s)"
     )
-    check(not reordered(traffic), "none reordered")
     await asyncio.to_thread(run, DOCKER, "start", victim)
 
 
