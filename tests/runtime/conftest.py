@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -80,6 +81,29 @@ class Services:
 
     def calls(self, service: str, path: str) -> int:
         return sum(1 for c in self.world.controls[service].calls if c.path.endswith(path))
+
+
+def new_id() -> int:
+    """A Telegram id for a user of this test (random, so tests sharing the fakes do not meet)."""
+    return 10_000_000 + secrets.randbelow(1_000_000_000)
+
+
+def new_user(
+    tg: FakeTelegramServer,
+    services: Services,
+    name: str,
+    status: str | None = None,
+    role: str | None = None,
+    **fields: Any,
+) -> SimulatedUser:
+    """A Telegram user with a fresh id; given a ``status``, the user service knows them too, with
+    ``role`` as their only and active role (the record's default otherwise) and ``fields``."""
+    user = tg.state.user(new_id(), name)
+    if status is not None:
+        if role is not None:
+            fields = {"roles": [role], "active_role": role, **fields}
+        services.add_user(user.id, status=status, **fields)
+    return user
 
 
 @pytest.fixture(scope="module")

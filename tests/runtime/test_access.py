@@ -16,8 +16,15 @@ from devkit.fakes.telegram import FakeTelegramServer
 from shared.clients.models.users import User as Profile
 from shared.settings import SettingsError, load_settings
 from tests.runtime.bot import BROKEN_RULES
-from tests.runtime.conftest import RuntimeFactory, Services, feed, forge_press, texts_to
-from tests.runtime.test_processing import new_id
+from tests.runtime.conftest import (
+    RuntimeFactory,
+    Services,
+    feed,
+    forge_press,
+    new_id,
+    new_user,
+    texts_to,
+)
 from tests.support import logged
 from workers.bot.core.access import LEVELS, level_spec, refusal
 from workers.bot.core.auth import AuthContext
@@ -39,8 +46,7 @@ async def test_handlers_without_a_usable_rule_are_refused_and_logged(
     log_lines: io.StringIO,
 ) -> None:
     runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
-    admin = tg.state.user(new_id(), "Admin")
-    services.add_user(admin.id, status="approved", roles=["admin"], active_role="admin")
+    admin = new_user(tg, services, "Admin", "approved", "admin")
     # Even the most privileged user gets nothing from a handler that cannot be checked.
     await feed(runtime, admin.send_command("norule"))
     for label in BROKEN_RULES:
@@ -63,15 +69,11 @@ async def test_levels_and_combined_rules(
     make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
 ) -> None:
     runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
-    stranger = tg.state.user(new_id(), "Anon")
-    pending = tg.state.user(new_id(), "Pending")
-    manager = tg.state.user(new_id(), "Manager")
-    admin = tg.state.user(new_id(), "Admin")
-    blocked = tg.state.user(new_id(), "Blocked")
-    services.add_user(pending.id, status="pending")
-    services.add_user(manager.id, status="approved", roles=["manager"], active_role="manager")
-    services.add_user(admin.id, status="approved", roles=["admin"], active_role="admin")
-    services.add_user(blocked.id, status="blocked")
+    stranger = new_user(tg, services, "Anon")
+    pending = new_user(tg, services, "Pending", "pending")
+    manager = new_user(tg, services, "Manager", "approved", "manager")
+    admin = new_user(tg, services, "Admin", "approved", "admin")
+    blocked = new_user(tg, services, "Blocked", "blocked")
     for person in (stranger, pending, manager, admin, blocked):
         for label in ("anyone", "registered", "approved", "admins users"):
             await feed(runtime, person.send_text(None, label))

@@ -8,8 +8,7 @@ from redis.asyncio import Redis
 
 from devkit.fakes.telegram import FakeTelegramServer
 from shared.clients.models.users import User as Profile
-from tests.runtime.conftest import RuntimeFactory, Services
-from tests.runtime.test_processing import new_id
+from tests.runtime.conftest import RuntimeFactory, Services, new_id
 from workers.bot.core.auth import AuthContext, ProfileCache
 from workers.bot.runtime.factory import BotRuntime
 

@@ -8,8 +8,7 @@ import io
 
 from devkit.fakes.telegram import FakeTelegramServer
 from devkit.fakes.telegram.errors import bad_request
-from tests.runtime.conftest import RuntimeFactory, Services, feed, forge_press, texts_to
-from tests.runtime.test_processing import new_id
+from tests.runtime.conftest import RuntimeFactory, Services, feed, forge_press, new_user, texts_to
 from tests.support import logged
 from workers.bot.core.texts import ACCESS_BLOCKED, AWAITING_APPROVAL, NOT_REGISTERED
 
@@ -18,9 +17,8 @@ async def test_a_bot_sender_is_never_looked_up_and_passes_only_open_rules(
     make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
 ) -> None:
     runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
-    forger = tg.state.user(new_id(), "Admin")
     # The user service knows this id as an admin: a "bot" with an admin's id gains nothing.
-    services.add_user(forger.id, status="approved", roles=["admin"], active_role="admin")
+    forger = new_user(tg, services, "Admin", "approved", "admin")
     for label in ("anyone", "registered", "admins users"):
         update = forger.send_text(None, label)
         update["message"]["from"]["is_bot"] = True
@@ -33,8 +31,7 @@ async def test_a_message_without_a_sender_passes_only_open_rules(
     make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
 ) -> None:
     runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
-    person = tg.state.user(new_id(), "Admin")
-    services.add_user(person.id, status="approved", roles=["admin"], active_role="admin")
+    person = new_user(tg, services, "Admin", "approved", "admin")
     for label in ("anyone", "approved"):
         update = person.send_text(None, label)
         del update["message"]["from"]
@@ -48,10 +45,8 @@ async def test_without_the_prefetch_the_auth_middleware_reads_and_caches_the_pro
 ) -> None:
     runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
     runtime.prefetcher = None  # feed() builds its processor from the runtime on each update
-    admin = tg.state.user(new_id(), "Admin")
-    pending = tg.state.user(new_id(), "Pending")
-    services.add_user(admin.id, status="approved", roles=["admin"], active_role="admin")
-    services.add_user(pending.id, status="pending")
+    admin = new_user(tg, services, "Admin", "approved", "admin")
+    pending = new_user(tg, services, "Pending", "pending")
     for person in (admin, pending):
         for label in ("approved", "admins users"):
             await feed(runtime, person.send_text(None, label))
@@ -69,8 +64,7 @@ async def test_a_chat_menu_that_cannot_be_set_does_not_fail_the_update(
     log_lines: io.StringIO,
 ) -> None:
     runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
-    admin = tg.state.user(new_id(), "Admin")
-    services.add_user(admin.id, status="approved", roles=["admin"], active_role="admin")
+    admin = new_user(tg, services, "Admin", "approved", "admin")
     tg.state.faults.add_error(1, bad_request("chat not found"), "setMyCommands")
     await feed(runtime, admin.send_text(None, "approved"))
     assert texts_to(tg.state, admin.chat_id) == ["ok approved"]
@@ -87,8 +81,7 @@ async def test_a_blocked_user_pressing_a_button_gets_the_notice_as_an_alert(
     make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
 ) -> None:
     runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
-    user = tg.state.user(new_id(), "Rustam")
-    services.add_user(user.id, status="blocked")
+    user = new_user(tg, services, "Rustam", "blocked")
     await feed(runtime, user.send_command("kb"))
     assert texts_to(tg.state, user.chat_id) == [ACCESS_BLOCKED]
     # A button of a keyboard they were sent before the block (forged onto the newest message).

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from devkit.fakes.telegram import FakeTelegramServer
 from shared.db.models import BotSession
 from shared.errors import RetryAfter
-from tests.runtime.conftest import RuntimeFactory, feed, texts_to
-from tests.runtime.test_processing import new_id
+from tests.runtime.conftest import RuntimeFactory, feed, new_id, texts_to
 from workers.bot.telegram.pacing import Pacer, PacingLimits, create_limits_storage, parse_pace
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from devkit.fakes.telegram import FakeTelegramServer
-from tests.runtime.conftest import RuntimeFactory, Services, feed
-from tests.runtime.test_processing import new_id
+from tests.runtime.conftest import RuntimeFactory, Services, feed, new_id
 
 
 async def test_two_workers_publish_the_menus_once(

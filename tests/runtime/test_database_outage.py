@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 from devkit.fakes.telegram import FakeTelegramServer
 from shared.db.migrate import upgrade
 from shared.db.models import BotMetric
-from tests.runtime.conftest import RuntimeFactory, feed, texts_to
-from tests.runtime.test_processing import new_id
+from tests.runtime.conftest import RuntimeFactory, feed, new_id, texts_to
 from workers.bot.core.batching import BatchWriter
 
 

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from devkit.fakes.telegram import FakeTelegramServer
 from tests.conftest import TEST_TOKEN
-from tests.runtime.test_processing import new_id
+from tests.runtime.conftest import new_id
 from workers.bot.telegram.json_session import JsonSession
 
 

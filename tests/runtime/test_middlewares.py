@@ -8,8 +8,8 @@ from sqlalchemy import update
 
 from devkit.fakes.telegram import FakeTelegramServer
 from shared.db.models import BotCommand
-from tests.runtime.conftest import RuntimeFactory, Services, feed, texts_to
-from tests.runtime.test_processing import counter, new_id
+from tests.runtime.conftest import RuntimeFactory, Services, feed, new_id, new_user, texts_to
+from tests.runtime.test_processing import counter
 from workers.bot.core.texts import (
     ACCESS_BLOCKED,
     AWAITING_APPROVAL,
@@ -140,8 +140,8 @@ async def test_a_registered_users_profile_language_is_their_choice(
     make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
 ) -> None:
     runtime = await make_runtime()
-    user = tg.state.user(new_id(), "Aziz", "ru")  # Telegram says ru, the profile says uz
-    services.add_user(user.id, status="approved", language_code="uz")
+    # Telegram says ru (the simulated user's default), the profile says uz.
+    user = new_user(tg, services, "Aziz", "approved", language_code="uz")
     await feed(runtime, user.send_command("help"))
     assert texts_to(tg.state, user.chat_id)[0].startswith("uz|")
 
@@ -153,8 +153,7 @@ async def test_profile_is_cached_and_typed(
     make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
 ) -> None:
     runtime = await make_runtime()
-    user = tg.state.user(new_id(), "Aziz")
-    services.add_user(user.id, status="approved", roles=["executor"], active_role="executor")
+    user = new_user(tg, services, "Aziz", "approved", "executor")
     await feed(runtime, user.send_command("whoami"))
     await feed(runtime, user.send_command("whoami"))
     assert texts_to(tg.state, user.chat_id) == ["approved executor", "approved executor"]
@@ -186,15 +185,11 @@ async def test_role_refusal_and_status_paths(
     make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
 ) -> None:
     runtime = await make_runtime(TELEGRAM_PACE_PRIVATE="off")
-    stranger = tg.state.user(new_id(), "Anon")
-    pending = tg.state.user(new_id(), "Pending")
-    resident = tg.state.user(new_id(), "Resident")
-    manager = tg.state.user(new_id(), "Manager")
-    blocked = tg.state.user(new_id(), "Blocked")
-    services.add_user(pending.id, status="pending")
-    services.add_user(resident.id, status="approved")
-    services.add_user(manager.id, status="approved", roles=["manager"], active_role="manager")
-    services.add_user(blocked.id, status="blocked")
+    stranger = new_user(tg, services, "Anon")
+    pending = new_user(tg, services, "Pending", "pending")
+    resident = new_user(tg, services, "Resident", "approved")
+    manager = new_user(tg, services, "Manager", "approved", "manager")
+    blocked = new_user(tg, services, "Blocked", "blocked")
     for person in (stranger, pending, resident, manager, blocked):
         await feed(runtime, person.send_command("users"))
     assert texts_to(tg.state, stranger.chat_id) == [NOT_REGISTERED]
@@ -219,8 +214,7 @@ async def test_a_disabled_command_is_refused_and_the_catalog_reloads(
     make_runtime: RuntimeFactory, tg: FakeTelegramServer, services: Services
 ) -> None:
     runtime = await make_runtime(WORKER_COMMANDS_REFRESH_SECONDS="0.01")
-    admin = tg.state.user(new_id(), "Admin")
-    services.add_user(admin.id, status="approved", roles=["admin"], active_role="admin")
+    admin = new_user(tg, services, "Admin", "approved", "admin")
     await feed(runtime, admin.send_command("settings"))
     async with runtime.sessionmaker() as db, db.begin():
         await db.execute(

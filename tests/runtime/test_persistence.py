@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from devkit.fakes.serve import free_port
 from devkit.fakes.telegram import FakeTelegramServer
 from shared.db.models import BotMetric, BotMetricRollup, BotSession
-from tests.runtime.conftest import RuntimeFactory, Services, feed
-from tests.runtime.test_processing import new_id
+from tests.runtime.conftest import RuntimeFactory, Services, feed, new_id
 from workers.bot.metrics.rollup import rollup, window_start
 
 

@@ -13,8 +13,7 @@ from shared.connections import create_redis
 from shared.pipeline import Pipeline
 from shared.settings import Settings, load_settings
 from tests.runtime.bot import FLAKY, create_router
-from tests.runtime.conftest import Services, texts_to
-from tests.runtime.test_processing import new_id
+from tests.runtime.conftest import Services, new_id, texts_to
 from workers.bot.runtime import RUNTIME_CTX_KEY, UpdateProcessor, build_runtime, create_handler
 from workers.pipeline.queue import build_worker
 

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 from prometheus_client import REGISTRY
 
 from devkit.fakes.telegram import FakeTelegramServer
 from shared.errors import RetryAfter, ServiceUnavailable
 from tests.runtime.bot import FLAKY
-from tests.runtime.conftest import BOT_ID, RuntimeFactory, Services, feed, texts_to
+from tests.runtime.conftest import BOT_ID, RuntimeFactory, Services, feed, new_id, texts_to
 from workers.bot.runtime import UpdateProcessor
 from workers.pipeline.drain import UpdateMeta
-
-
-def new_id() -> int:
-    return 10_000_000 + secrets.randbelow(1_000_000_000)
 
 
 def counter(name: str, **labels: str) -> float:

@@ -4,8 +4,7 @@ only once a full listing built the roster."""
 
 from __future__ import annotations
 
-from tests.runtime.conftest import RuntimeFactory, Services
-from tests.runtime.test_processing import new_id
+from tests.runtime.conftest import RuntimeFactory, Services, new_id
 from workers.bot.core.auth import ProfileCache
 
 
