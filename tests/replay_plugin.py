@@ -290,8 +290,7 @@ async def replay(
     # the suite runs in the evening: every test starts in business hours (the fakes' clock, which
     # the gateway follows); the quiet-hours tests move it themselves.
     assert replay_fakes.world is not None
-    # The shifts screens still read the system clock, so their tests keep the real one.
-    replay_fakes.world.daytime = request.node.get_closest_marker("real_clock") is None
+    replay_fakes.world.daytime = True
     await replay_fakes.reset()
     system = Replay(replay_database, replay_fakes, marker.kwargs if marker else {})
     try:

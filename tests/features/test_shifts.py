@@ -34,9 +34,6 @@ from workers.bot.core.ui import fmt_datetime
 from workers.bot.core.ui import texts as ui_texts
 from workers.bot.features.shifts import texts
 
-# The shifts screens read the system clock (not yet the gateway's clock source).
-pytestmark = pytest.mark.real_clock
-
 
 def shift_button(replay: Replay, key: str) -> str:
     shift = replay.services.shifts[SHIFTS[key]]

@@ -3,6 +3,9 @@
 /take_shift and /shift_schedule are in their own modules (included here). Every list is one
 message edited in place; starting or ending a shift also re-sends the main menu, whose last
 executor button switches between Start shift and End shift.
+
+"Now" and "today" are the gateway's clock (:mod:`shared.clock`: the fakes' one in development and
+tests), as for everything else that depends on the time of day.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from shared.clients import ServiceClients
 from shared.clients.errors import ValidationFailed
 from shared.clients.models import Shift, ShiftStatus
+from shared.clock import Clock
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR
@@ -46,10 +50,6 @@ _EXEC = {"roles": EXECUTOR}
 _MY_SHIFTS = {"command": "my_shifts"}
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 async def _own_shifts(
     auth: AuthContext,
     clients: ServiceClients,
@@ -71,24 +71,29 @@ async def _own_shifts(
 
 
 async def _my_shifts_view(
-    auth: AuthContext, clients: ServiceClients
+    auth: AuthContext, clients: ServiceClients, clock: Clock
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    today = ui.local_today()
+    now = await clock.now()
+    today = ui.to_local(now).date()
     end = today + dt.timedelta(days=7)
     shifts = await _own_shifts(auth, clients, today, end)
-    return render.my_shifts(shifts, today, end, _now())
+    return render.my_shifts(shifts, today, end, now)
 
 
 @router.message(Command("my_shifts"), flags=_MY_SHIFTS)
 @router.message(ui.menu_button(ui.MenuButton.MY_SHIFTS), flags=_MY_SHIFTS)
-async def my_shifts(message: Message, auth: AuthContext, clients: ServiceClients) -> None:
-    text, markup = await _my_shifts_view(auth, clients)
+async def my_shifts(
+    message: Message, auth: AuthContext, clients: ServiceClients, clock: Clock
+) -> None:
+    text, markup = await _my_shifts_view(auth, clients, clock)
     await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(MyShiftsCB.filter(), flags=_EXEC)
-async def my_shifts_again(query: CallbackQuery, auth: AuthContext, clients: ServiceClients) -> None:
-    text, markup = await _my_shifts_view(auth, clients)
+async def my_shifts_again(
+    query: CallbackQuery, auth: AuthContext, clients: ServiceClients, clock: Clock
+) -> None:
+    text, markup = await _my_shifts_view(auth, clients, clock)
     await ui.edit_or_send(query, text, markup)
 
 
@@ -99,19 +104,22 @@ async def shift_card(
     auth: AuthContext,
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
+    clock: Clock,
 ) -> None:
     shift = await auth.call(lambda token: clients.shifts.get(token, callback_data.shift_id))
     own = shift.executor_user_id == auth.user_id
-    await ui.edit_or_send(query, *render.shift_card(shift, _now(), own=own))
+    await ui.edit_or_send(query, *render.shift_card(shift, await clock.now(), own=own))
 
 
 @router.message(ui.menu_button(ui.MenuButton.START_SHIFT), flags=_EXEC)
-async def start_shift_menu(message: Message, auth: AuthContext, clients: ServiceClients) -> None:
-    today = ui.local_today()
+async def start_shift_menu(
+    message: Message, auth: AuthContext, clients: ServiceClients, clock: Clock
+) -> None:
+    now = await clock.now()
+    today = ui.to_local(now).date()
     planned = await _own_shifts(
         auth, clients, today - dt.timedelta(days=1), today + dt.timedelta(days=7), ("planned",)
     )
-    now = _now()
     ready = [s for s in planned if render.can_start(s, now)]
     if ready:
         text, markup = render.pick_list(ui.tr(texts.START_PICK), ready, StartCB)
@@ -130,6 +138,7 @@ async def start_shift(
     auth: AuthContext,
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
+    clock: Clock,
 ) -> None:
     shift_id = callback_data.shift_id
     try:
@@ -142,7 +151,7 @@ async def start_shift(
         opens = ui.fmt_datetime(render.opens_at(current))
         await answer(query, ui.tr(texts.START_OPENS_AT, opens=opens), alert=True)
         return
-    await ui.edit_or_send(query, *render.shift_card(shift, _now(), own=True))
+    await ui.edit_or_send(query, *render.shift_card(shift, await clock.now(), own=True))
     end = ui.fmt_datetime(shift.planned_end_time)
     started = ui.tr(texts.STARTED, shift_id=shift.id, end=end)
     await say(query, started, reply_markup=await ui.main_menu(auth, clients))
@@ -196,10 +205,11 @@ async def end_shift(
     auth: AuthContext,
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
+    clock: Clock,
 ) -> None:
     shift_id = callback_data.shift_id
     shift = await auth.call(lambda token: clients.shifts.end(token, shift_id))
-    await ui.edit_or_send(query, *render.shift_card(shift, _now(), own=True))
+    await ui.edit_or_send(query, *render.shift_card(shift, await clock.now(), own=True))
     ended = ui.tr(texts.ENDED, shift_id=shift.id)
     await say(query, ended, reply_markup=await ui.main_menu(auth, clients))
 

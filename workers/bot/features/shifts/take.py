@@ -6,7 +6,8 @@ The confirm step shows the shift as it is now (S4). Taking it is S5 for oneself 
 ``take:<shift_id>:<user_id>`` (a double tap is one call). When someone was quicker (``409
 shift_taken``) or the shift went away (``409 shift_not_available``) the alert says so and the
 list is refreshed in place; a specialization mismatch or an overlap with another own shift is
-explained in an alert and the confirm view stays.
+explained in an alert and the confirm view stays. "Now" and "today" are the gateway's clock
+(:mod:`shared.clock`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict
 from shared.clients.models import Page, Shift
+from shared.clock import Clock
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import EXECUTOR
@@ -37,10 +39,6 @@ router = Router(name="shifts-take")
 PAGE_SIZE = 5
 _EXEC = {"roles": EXECUTOR}
 _TAKE = {"command": "take_shift"}
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # S3 is read whole (at most this many pages of 100): the overlap filter runs here, and the
@@ -80,7 +78,7 @@ async def _open_shifts(
 
 
 async def _available(
-    auth: AuthContext, clients: ServiceClients, page: int
+    auth: AuthContext, clients: ServiceClients, clock: Clock, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Open shifts for the executor's specializations, without those overlapping one of their
     own planned or active shifts (taking one would only end in "overlap" at the confirm)."""
@@ -88,7 +86,8 @@ async def _available(
     user_id = auth.user_id
     if not specializations or user_id is None:
         return ui.tr(texts.NO_SPECIALIZATIONS), None
-    today = ui.local_today()
+    now = await clock.now()
+    today = ui.to_local(now).date()
     # A night shift that began yesterday may still overlap today's.
     own = await auth.call(
         lambda token: clients.shifts.executor_shifts(
@@ -106,21 +105,27 @@ async def _available(
     page = max(1, min(page, pages or 1))
     shown = offered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     result = Page[Shift](items=shown, total=len(offered), page=page, size=PAGE_SIZE, pages=pages)
-    return render.available_list(result, _now())
+    return render.available_list(result, now)
 
 
 @router.message(Command("take_shift"), flags=_TAKE)
 @router.message(ui.menu_button(ui.MenuButton.TAKE_SHIFT), flags=_TAKE)
-async def take_shift(message: Message, auth: AuthContext, clients: ServiceClients) -> None:
-    text, markup = await _available(auth, clients, 1)
+async def take_shift(
+    message: Message, auth: AuthContext, clients: ServiceClients, clock: Clock
+) -> None:
+    text, markup = await _available(auth, clients, clock, 1)
     await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(AvailableCB.filter(), flags=_EXEC)
 async def available_page(
-    query: CallbackQuery, callback_data: AvailableCB, auth: AuthContext, clients: ServiceClients
+    query: CallbackQuery,
+    callback_data: AvailableCB,
+    auth: AuthContext,
+    clients: ServiceClients,
+    clock: Clock,
 ) -> None:
-    await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
+    await ui.edit_or_send(query, *await _available(auth, clients, clock, callback_data.page))
 
 
 @router.callback_query(PickCB.filter(), flags=_EXEC)
@@ -130,13 +135,14 @@ async def pick(
     auth: AuthContext,
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
+    clock: Clock,
 ) -> None:
     shift = await auth.call(lambda token: clients.shifts.get(token, callback_data.shift_id))
     if shift.status != "planned" or shift.executor_user_id not in (None, auth.user_id):
         await answer(query, ui.tr(ui_texts.ERR_SHIFT_TAKEN), alert=True)
-        await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
+        await ui.edit_or_send(query, *await _available(auth, clients, clock, callback_data.page))
         return
-    await ui.edit_or_send(query, *render.take_confirm(shift, callback_data.page, _now()))
+    await ui.edit_or_send(query, *render.take_confirm(shift, callback_data.page, await clock.now()))
 
 
 @router.callback_query(TakeCB.filter(), flags=_EXEC)
@@ -146,6 +152,7 @@ async def take(
     auth: AuthContext,
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
+    clock: Clock,
 ) -> None:
     user_id = auth.user_id
     assert user_id is not None
@@ -160,7 +167,7 @@ async def take(
         # Taken by someone else, or no longer open: say so, then show what is open now.
         text = ui_texts.ERR_SHIFT_TAKEN if exc.code == "shift_taken" else ui_texts.OUTDATED
         await answer(query, ui.tr(text), alert=True)
-        await ui.edit_or_send(query, *await _available(auth, clients, callback_data.page))
+        await ui.edit_or_send(query, *await _available(auth, clients, clock, callback_data.page))
         return
     taken = ui.tr(
         texts.TAKEN,
