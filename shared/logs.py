@@ -12,6 +12,7 @@ lines come through the same pipeline, without the update bodies aiogram puts in 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import logging
 import re
@@ -28,8 +29,10 @@ from structlog.types import EventDict, Processor, WrappedLogger
 __all__ = [
     "bind_update_context",
     "configure_logging",
+    "context_vars",
     "drop_update_bodies",
     "get_logger",
+    "merge_contextvars",
     "redact",
     "redact_for_export",
     "register_secrets",
@@ -93,6 +96,8 @@ def register_secrets(values: Iterable[str]) -> None:
     for value in values:
         if value:
             _secrets.update({value, quote(value, safe=""), quote_plus(value)})
+    # What was scrubbed before did not know these.
+    _scrubbed.clear()
 
 
 _key_verdicts: dict[object, bool] = {}
@@ -118,9 +123,15 @@ def _scrub_plain(text: str) -> str:
     # have none of them and skip the scans (they run on every string of every line).
     if ":" not in text and "=" not in text and "eyJ" not in text:
         return text
-    text = _PATTERNS[0].sub(REDACTED, text)
-    text = _PATTERNS[1].sub(REDACTED, text)
-    text = _PATTERNS[2].sub(lambda m: m.group(1) + REDACTED, text)
+    # Each scan only where it can match (a timestamp's ":" runs none of them): a bot token is
+    # at least 39 characters, a JWT starts "eyJ", and every header name has an "r" (IGNORECASE
+    # matches no other character to "r").
+    if len(text) >= 39:
+        text = _PATTERNS[0].sub(REDACTED, text)
+    if "eyJ" in text:
+        text = _PATTERNS[1].sub(REDACTED, text)
+    if "r" in text or "R" in text:
+        text = _PATTERNS[2].sub(lambda m: m.group(1) + REDACTED, text)
     if "://" in text:
         text = _PATTERNS[3].sub(lambda m: m.group(1) + REDACTED, text)
     if "=" in text:
@@ -128,7 +139,26 @@ def _scrub_plain(text: str) -> str:
     return text
 
 
+# Scrubbed short strings by their text: a line's event name, logger, level, update type and
+# handler repeat from line to line. Bounded (values can be data); emptied when secrets are added.
+_scrubbed: dict[str, str] = {}
+_SCRUBBED_MAX = 4096
+_SCRUBBED_LEN = 256
+
+
 def _scrub_str(text: str) -> str:
+    done = _scrubbed.get(text)
+    if done is not None:
+        return done
+    done = _scrub_uncached(text)
+    if len(text) <= _SCRUBBED_LEN:
+        if len(_scrubbed) >= _SCRUBBED_MAX:
+            _scrubbed.clear()
+        _scrubbed[text] = done
+    return done
+
+
+def _scrub_uncached(text: str) -> str:
     scrubbed = _scrub_plain(text)
     if "%" not in scrubbed:
         return scrubbed
@@ -247,11 +277,27 @@ def redact_for_export(value: Any) -> Any:
 
 def redact(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     """structlog processor: scrub secrets from every key and value of the event, at any depth."""
-    walk = _Walk()
-    return {
-        key: (REDACTED if sensitive_key(key) else _scrub(value, 0, walk))
-        for key, value in event_dict.items()
-    }
+    # _scrub's first steps inline: a line's values are mostly strings, numbers and None, and
+    # the walk (its budget, cycle marks) is only needed for the containers and objects.
+    walk: _Walk | None = None
+    redacted: EventDict = {}
+    for key, value in event_dict.items():
+        verdict = _key_verdicts.get(key)
+        if verdict is None:
+            verdict = sensitive_key(key)
+        if verdict:
+            redacted[key] = REDACTED
+            continue
+        kind = type(value)
+        if kind is str:
+            redacted[key] = _scrub_str(value)
+        elif value is None or kind in _PLAIN:
+            redacted[key] = value
+        else:
+            if walk is None:
+                walk = _Walk()
+            redacted[key] = _scrub(value, 0, walk)
+    return redacted
 
 
 # aiogram prints a whole update it cannot type ("Detected unknown update type ... Update: {...}"):
@@ -284,9 +330,38 @@ def _show_warning(
     )
 
 
+# structlog keeps one ContextVar per bound key in this registry (keys are never removed).
+_STRUCTLOG_VARS: dict[str, contextvars.ContextVar[Any]] | None = getattr(
+    structlog.contextvars, "_CONTEXT_VARS", None
+)
+_PREFIX_LEN = len(structlog.contextvars.STRUCTLOG_KEY_PREFIX)
+_bound_vars: tuple[tuple[str, contextvars.ContextVar[Any]], ...] = ()
+
+
+def merge_contextvars(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    """structlog's ``merge_contextvars``, reading structlog's own variables only.
+
+    structlog's walks a copy of the whole context (every variable of aiogram, redis-py, the
+    runtime …) for the few it bound; this reads those few from its registry. The same keys
+    and values (an explicit key wins over a bound one); the order is the registry's, not the
+    context's hash order.
+    """
+    global _bound_vars
+    registry = _STRUCTLOG_VARS
+    if registry is None:  # a structlog without the registry: its own way
+        return structlog.contextvars.merge_contextvars(logger, method_name, event_dict)
+    if len(_bound_vars) != len(registry):
+        _bound_vars = tuple((name[_PREFIX_LEN:], var) for name, var in tuple(registry.items()))
+    for key, var in _bound_vars:
+        value = var.get(Ellipsis)
+        if value is not Ellipsis:
+            event_dict.setdefault(key, value)
+    return event_dict
+
+
 def _shared_processors() -> list[Processor]:
     return [
-        structlog.contextvars.merge_contextvars,
+        merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -433,6 +508,16 @@ def configure_logging(
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
     return structlog.stdlib.get_logger(name)
+
+
+def context_vars(*keys: str) -> tuple[contextvars.ContextVar[Any], ...]:
+    """structlog's context variables behind ``keys``: ``var.set(value)`` binds ``key=value`` for
+    the lines of the current context exactly as ``bind_contextvars`` does (``var.reset(token)``
+    restores, ``var.set(...)`` of ``Ellipsis`` unbinds), without its per-call lookups; for the
+    per-update path."""
+    tokens = structlog.contextvars.bind_contextvars(**dict.fromkeys(keys, Ellipsis))
+    structlog.contextvars.reset_contextvars(**tokens)
+    return tuple(tokens[key].var for key in keys)
 
 
 def bind_update_context(**values: Any) -> None:

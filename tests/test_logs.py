@@ -127,3 +127,43 @@ def test_a_closed_stream_never_fails_the_caller() -> None:
     out.close()
     get_logger("closed").info("dropped")  # must not raise
     logging.getLogger("stdlib.closed").warning("dropped too")
+
+
+def test_bound_context_is_merged_as_structlog_merges_it(output: io.StringIO) -> None:
+    """The registry-based merge gives structlog's own result: bound keys, unbound ones left out,
+    an explicit key winning over a bound one."""
+    from shared.logs import merge_contextvars
+
+    structlog.contextvars.bind_contextvars(update_id=7, chat_id=None, handler="h", gone=1)
+    structlog.contextvars.unbind_contextvars("gone")
+    ours = merge_contextvars(None, "info", {"event": "e", "handler": "explicit"})
+    theirs = structlog.contextvars.merge_contextvars(
+        None, "info", {"event": "e", "handler": "explicit"}
+    )
+    assert ours == theirs == {"event": "e", "handler": "explicit", "update_id": 7, "chat_id": None}
+
+
+def test_context_vars_bind_like_bind_contextvars(output: io.StringIO) -> None:
+    from shared.logs import context_vars
+
+    (update_id,) = context_vars("update_id")
+    token = update_id.set(9)
+    get_logger("gateway.test").info("inside")
+    update_id.reset(token)
+    get_logger("gateway.test").info("after")
+    inside, after = lines(output)
+    assert inside["update_id"] == 9
+    assert "update_id" not in after
+
+
+def test_a_secret_registered_later_is_redacted_in_text_already_seen(output: io.StringIO) -> None:
+    """Scrubbed strings are remembered; registering a secret forgets them."""
+    from shared.logs import register_secrets
+
+    log = get_logger("gateway.test")
+    log.info("seen", value="late-secret-value-42")
+    register_secrets(["late-secret-value-42"])
+    log.info("seen", value="late-secret-value-42")
+    first, second = lines(output)
+    assert first["value"] == "late-secret-value-42"
+    assert second["value"] == "[REDACTED]"
