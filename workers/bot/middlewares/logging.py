@@ -13,20 +13,25 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import structlog
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.types.update import UpdateTypeLookupError
 
-from shared.logs import get_logger
+from shared.logs import context_vars, get_logger
 from workers.bot.core.context import UpdateContext
 from workers.bot.core.failures import classify
 
 __all__ = ["HandlerNameMiddleware", "LoggingMiddleware", "update_type_of"]
 
 log = get_logger("workers.update")
+# The keys bound for every line of the update, set directly (structlog's own variables).
+_BOUND = context_vars("update_id", "update_type", "chat_id", "user_id", "attempt")
+_UPDATE_ID, _UPDATE_TYPE, _CHAT_ID, _USER_ID, _ATTEMPT = _BOUND
+(_HANDLER,) = context_vars("handler")
+# A handler's name for the logs and metrics, by its callback.
+_names: dict[Any, str] = {}
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -54,12 +59,12 @@ class LoggingMiddleware(BaseMiddleware):
             ctx.chat_id, ctx.chat_type = chat.id, chat.type
         if user is not None:
             ctx.user_id = user.id
-        tokens = structlog.contextvars.bind_contextvars(
-            update_id=ctx.update_id,
-            update_type=ctx.update_type,
-            chat_id=ctx.chat_id,
-            user_id=ctx.user_id,
-            attempt=ctx.attempt,
+        tokens = (
+            _UPDATE_ID.set(ctx.update_id),
+            _UPDATE_TYPE.set(ctx.update_type),
+            _CHAT_ID.set(ctx.chat_id),
+            _USER_ID.set(ctx.user_id),
+            _ATTEMPT.set(ctx.attempt),
         )
         started = time.perf_counter()
         failure: Exception | None = None
@@ -88,8 +93,21 @@ class LoggingMiddleware(BaseMiddleware):
                 log.error("update", error=ctx.error, exc_info=failure, **fields)
             else:
                 log.warning("update", error=ctx.error, reason=str(failure)[:200], **fields)
-            structlog.contextvars.reset_contextvars(**tokens)
-            structlog.contextvars.unbind_contextvars("handler")
+            for var, token in zip(_BOUND, tokens, strict=True):
+                var.reset(token)
+            _HANDLER.set(Ellipsis)  # unbound (HandlerNameMiddleware binds it without a token)
+
+
+def _handler_name(callback: Any) -> str:
+    try:
+        name = _names.get(callback)
+    except TypeError:  # an unhashable callable object
+        return f"{callback.__module__}.{getattr(callback, '__qualname__', '?')}"
+    if name is None:
+        name = f"{callback.__module__}.{getattr(callback, '__qualname__', '?')}"
+        if len(_names) < 4096:  # the routers' handlers: a bounded set
+            _names[callback] = name
+    return name
 
 
 class HandlerNameMiddleware(BaseMiddleware):
@@ -100,6 +118,7 @@ class HandlerNameMiddleware(BaseMiddleware):
         ctx: UpdateContext | None = data.get("update_context")
         if chosen is not None and ctx is not None:
             callback = chosen.callback
-            ctx.handler = f"{callback.__module__}.{getattr(callback, '__qualname__', '?')}"
-            structlog.contextvars.bind_contextvars(handler=ctx.handler)
+            name = _handler_name(callback)
+            ctx.handler = name
+            _HANDLER.set(name)
         return await handler(event, data)

@@ -27,10 +27,10 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from pydantic import ValidationError
 
-from shared.clients import request_id_scope
+from shared.clients import request_id_scope, request_id_var
 from shared.errors import LeaseLost
 from shared.labels import Children
-from shared.logs import get_logger
+from shared.logs import context_vars, get_logger
 from workers.bot.core.context import UpdateContext, UpdateMetaLike
 from workers.bot.core.failures import classify, for_pipeline
 from workers.bot.core.fsm import prefetched_fsm
@@ -50,6 +50,7 @@ from workers.bot.telegram.session import current_fence, current_run
 __all__ = ["UpdateProcessor"]
 
 log = get_logger("workers.update")
+(_REQUEST_ID,) = context_vars("request_id")
 # As in the features' apologies: a contact longer than this is cut, never the sentence.
 SUPPORT_MAX = 100
 _handler_seconds = Children(HANDLER_SECONDS)
@@ -79,43 +80,49 @@ class UpdateProcessor:
         # The Bot API session checks it before each call (tasks the handler starts inherit it).
         fence_token = current_fence.set(getattr(meta, "fence", None))
         run_token = current_run.set(getattr(meta, "run", None) or None)
+        # request_id_scope's work, without its generators and context scans: the id the service
+        # clients send, and the log lines' request_id.
+        request_id = f"upd-{meta.update_id}"
+        request_token = request_id_var.set(request_id)
+        log_token = _REQUEST_ID.set(request_id)
         try:
             await self._handle(raw, ctx, meta)
         finally:
+            _REQUEST_ID.reset(log_token)
+            request_id_var.reset(request_token)
             current_run.reset(run_token)
             current_fence.reset(fence_token)
 
     async def _handle(self, raw: bytes, ctx: UpdateContext, meta: UpdateMetaLike) -> None:
-        with request_id_scope(f"upd-{meta.update_id}"):
-            decided = triage(raw)
-            errors = 0
-            if decided.fate == "bot":
-                try:
-                    update = decided.update(self._bot)
-                except ValidationError as exc:
-                    decided = Triage("invalid", decided.update_type, decided.chat_type)
-                    errors = exc.error_count()
-                else:
-                    await self._process(update, ctx, meta)
-                    return
-            ctx.update_type = decided.update_type
-            if decided.fate == "invalid":
-                # Ingest parsed it already, so this is a bug or a newer schema: never retried.
-                ctx.outcome = "invalid"
-                _processed(decided.update_type, "invalid").inc()
-                log.error("update_undecodable", update_id=meta.update_id, errors=errors)
-            elif decided.fate == "leave":
-                await self._leave(decided, ctx)
+        decided = triage(raw)
+        errors = 0
+        if decided.fate == "bot":
+            try:
+                update = decided.update(self._bot)
+            except ValidationError as exc:
+                decided = Triage("invalid", decided.update_type, decided.chat_type)
+                errors = exc.error_count()
             else:
-                ctx.outcome = "ignored"
-                _ignored(decided.update_type, decided.chat_type).inc()
-                _processed(decided.update_type, "ignored").inc()
-                log.info(
-                    "update_ignored",
-                    update_id=meta.update_id,
-                    update_type=decided.update_type,
-                    chat_type=decided.chat_type,
-                )
+                await self._process(update, ctx, meta)
+                return
+        ctx.update_type = decided.update_type
+        if decided.fate == "invalid":
+            # Ingest parsed it already, so this is a bug or a newer schema: never retried.
+            ctx.outcome = "invalid"
+            _processed(decided.update_type, "invalid").inc()
+            log.error("update_undecodable", update_id=meta.update_id, errors=errors)
+        elif decided.fate == "leave":
+            await self._leave(decided, ctx)
+        else:
+            ctx.outcome = "ignored"
+            _ignored(decided.update_type, decided.chat_type).inc()
+            _processed(decided.update_type, "ignored").inc()
+            log.info(
+                "update_ignored",
+                update_id=meta.update_id,
+                update_type=decided.update_type,
+                chat_type=decided.chat_type,
+            )
 
     async def _leave(self, decided: Triage, ctx: UpdateContext) -> None:
         """The bot was added to a group or channel: a short note in both languages, then leave."""
