@@ -3,20 +3,49 @@ aiogram's own exceptions for error replies and undecodable ones."""
 
 from __future__ import annotations
 
+import datetime
+import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
-from aiogram.methods import SendMessage, SendPhoto
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    BanChatMember,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendLocation,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    SetMyCommands,
+    TelegramMethod,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BufferedInputFile,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    KeyboardButton,
+    LinkPreviewOptions,
+    MessageEntity,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
 from aiohttp import web
 
 from devkit.fakes.telegram import FakeTelegramServer
@@ -54,6 +83,120 @@ def test_parameters_become_one_json_object_with_defaults_resolved(tg: FakeTelegr
     }
     upload = BufferedInputFile(b"\x89PNG", filename="leak.png")
     assert session.build_json(bot, SendPhoto(chat_id=5, photo=upload)) is None
+
+
+def dumped_whole(session: JsonSession, bot: Bot, method: TelegramMethod[Any]) -> Any:
+    """The body as it was built before: ``prepare_value`` over the method's full dump."""
+    files: dict[str, Any] = {}
+    payload: dict[str, Any] = {}
+    for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+        prepared = session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+        if prepared:
+            payload[key] = prepared
+    return None if files else payload
+
+
+UNTIL = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+METHODS: list[TelegramMethod[Any]] = [
+    SendMessage(chat_id=5, text="привет"),
+    SendMessage(
+        chat_id="@channel",
+        text="y",
+        parse_mode=None,
+        reply_markup=keyboard(),
+        disable_notification=False,
+        protect_content=True,
+    ),
+    SendMessage(
+        chat_id=5,
+        text="<b>z</b>",
+        parse_mode=ParseMode.HTML,
+        entities=[MessageEntity(type="bold", offset=0, length=1)],
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        reply_parameters=ReplyParameters(message_id=3),
+    ),
+    SendMessage(
+        chat_id=5,
+        text="📞",
+        reply_markup=ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text="Номер", request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=False,
+        ),
+    ),
+    SendMessage(chat_id=5, text="k", reply_markup=ReplyKeyboardRemove()),
+    SendMessage(chat_id=5, text="k", reply_markup=ForceReply(input_field_placeholder="Имя")),
+    SendMessage(chat_id=5, text="extra", unknown={"a": None, "b": [1, None]}),
+    EditMessageText(chat_id=5, message_id=4, text="e", reply_markup=keyboard()),
+    EditMessageText(
+        inline_message_id="abc",
+        text="e",
+        link_preview_options=LinkPreviewOptions(url="https://example.org", show_above_text=True),
+    ),
+    EditMessageReplyMarkup(
+        chat_id=5, message_id=4, reply_markup=InlineKeyboardMarkup(inline_keyboard=[])
+    ),
+    AnswerCallbackQuery(callback_query_id="q", text="t", show_alert=False, cache_time=0),
+    BanChatMember(chat_id=-100, user_id=5, until_date=UNTIL),
+    BanChatMember(chat_id=-100, user_id=5, until_date=1_900_000_000),
+    SetMyCommands(
+        commands=[BotCommand(command="start", description="Старт")],
+        scope=BotCommandScopeChat(chat_id=5),
+        language_code="ru",
+    ),
+    SendPhoto(chat_id=5, photo="AgAC-file-id", caption="c"),
+    SendPhoto(chat_id=5, photo=BufferedInputFile(b"x", filename="a.png")),
+    SendMediaGroup(
+        chat_id=5,
+        media=[
+            InputMediaPhoto(media="id1"),
+            InputMediaPhoto(media=BufferedInputFile(b"x", filename="b.png")),
+        ],
+    ),
+    SendMediaGroup(chat_id=5, media=[InputMediaPhoto(media="id1", caption="a")]),
+    SendLocation(chat_id=5, latitude=41.3, longitude=69.2),
+]
+DEFAULTS = [
+    DefaultBotProperties(parse_mode="HTML"),
+    DefaultBotProperties(
+        parse_mode=ParseMode.MARKDOWN_V2,
+        link_preview_is_disabled=True,
+        protect_content=True,
+        link_preview=LinkPreviewOptions(prefer_small_media=True),
+    ),
+    DefaultBotProperties(),
+]
+
+
+@pytest.mark.parametrize("default", DEFAULTS, ids=["html", "all-set", "none"])
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: type(m).__name__)
+def test_the_body_is_the_full_dumps_body_key_for_key(
+    method: TelegramMethod[Any], default: DefaultBotProperties
+) -> None:
+    """Plain fields are taken without pydantic's dump; the object (and its key order) and the
+    JSON sent are still what ``prepare_value`` over the full dump gave."""
+    session = JsonSession()
+    bot = Bot(TEST_TOKEN, session=session, default=default)
+    expected = dumped_whole(session, bot, method)
+    built = session.build_json(bot, method)
+    assert built == expected
+    if expected is not None and built is not None:
+        assert list(built) == list(expected)
+        assert json.loads(session.encode(built)) == json.loads(json.dumps(expected))
+
+
+def test_the_body_is_utf8_json_and_odd_values_fall_back_to_json_dumps() -> None:
+    session = JsonSession()
+    assert session.encode({"chat_id": 5, "text": "привет"}) == (
+        '{"chat_id":5,"text":"привет"}'.encode()
+    )
+
+    class Text(str):
+        pass
+
+    assert session.encode({"text": Text("x")}) == '{"text": "x"}'
+    custom = JsonSession(json_dumps=lambda value: "custom")
+    assert custom.encode({"text": "x"}) == "custom"
 
 
 async def test_a_message_with_a_keyboard_goes_through_and_decodes(
