@@ -18,6 +18,23 @@ Only :class:`~shared.clients.errors.ServiceFailure` (5xx, timeouts, network erro
 failure; a 4xx means the service is alive.  A cancelled call counts as nothing.  When Redis itself
 is unreachable the breaker steps aside (calls go through) rather than taking every service down
 with it.
+
+Reading the shared state costs a Redis round trip, which was a third of a call's CPU.  A process
+therefore trusts a read that found its breaker closed with no failures counted for
+``closed_for`` seconds (:data:`CLOSED_FOR`, 1 s) and sends calls meanwhile without asking Redis.
+What that costs, exactly:
+
+- A breaker another process opens is seen here up to ``closed_for`` late: calls already trusted
+  to a closed breaker still go to the service for at most that long after the read.  A failure in
+  this process is never late: it is counted in Redis at once (the increment that may open the
+  breaker) and ends the trust, so the next call reads the shared state again.
+- A success seen under that trust does not write the reset of a count other processes raised
+  within the window; the first read after it (at most ``closed_for`` later) finds the count and
+  the next success resets it.  "Consecutive failures" therefore means failures with no success
+  reaching Redis in between, as before, only with successes up to ``closed_for`` slower to land.
+
+Open and half-open states, and any state with failures counted, are never trusted: every call
+reads them, so fail-fast, the cool-down and the single probe behave as without the cache.
 """
 
 from __future__ import annotations
@@ -26,10 +43,13 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
 from typing import Any, cast
 
 from purgatory import AsyncAbstractUnitOfWork, AsyncCircuitBreakerFactory
 from purgatory.domain.model import Context, OpenedState
+from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker
 from purgatory.service._async.repository import AsyncAbstractRepository
 from purgatory.typing import StateName
 from redis.asyncio import Redis
@@ -39,10 +59,12 @@ from shared.clients.errors import CircuitOpen, ServiceFailure
 from shared.clients.metrics import BREAKER_STATE, BREAKER_STATE_VALUES
 from shared.logs import get_logger
 
-__all__ = ["BreakerBoard", "RedisBreakerRepository"]
+__all__ = ["CLOSED_FOR", "BreakerBoard", "RedisBreakerRepository"]
 
 log = get_logger(__name__)
 KEY_TTL = 24 * 3600
+# Seconds a process trusts a read that found a breaker closed with no failures counted.
+CLOSED_FOR = 1.0
 
 # KEYS[1] hash; ARGV threshold, now, key ttl.  Returns the new count and whether it opened.
 _INCR_SCRIPT = """
@@ -139,7 +161,14 @@ def _is_neutral(exc: BaseException) -> bool:
 class BreakerBoard:
     """The breakers of all services of one process, sharing state with the other processes."""
 
-    def __init__(self, redis: Redis, key_prefix: str, threshold: int, ttl: float) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        key_prefix: str,
+        threshold: int,
+        ttl: float,
+        closed_for: float = CLOSED_FOR,
+    ) -> None:
         self.repository = RedisBreakerRepository(redis, key_prefix, threshold, ttl)
         self.factory = AsyncCircuitBreakerFactory(
             default_threshold=threshold,
@@ -147,11 +176,28 @@ class BreakerBoard:
             exclude=[(BaseException, _is_neutral)],
             uow=_RedisUnitOfWork(self.repository),
         )
+        self.closed_for = closed_for
+        # Per service: until when (loop-independent monotonic clock) a closed read is trusted.
+        self._trusted_until: dict[str, float] = {}
+        self._trusted: dict[str, _TrustedClosed] = {}
+
+    def guard(self, service: str, op: str) -> AbstractAsyncContextManager[None]:
+        """Run one attempt under the service's breaker; raise :class:`CircuitOpen` when open.
+
+        Within ``closed_for`` of a read that found it closed with no failures, no Redis read is
+        made (module docstring); a failure is still counted in Redis right away.
+        """
+        if self._trusted_until.get(service, 0.0) > time.monotonic():
+            trusted = self._trusted.get(service)
+            if trusted is None:
+                trusted = self._trusted[service] = _TrustedClosed(self, service)
+            return trusted
+        return self._guard(service, op)
 
     @contextlib.asynccontextmanager
-    async def guard(self, service: str, op: str) -> AsyncIterator[None]:
-        """Run one attempt under the service's breaker; raise :class:`CircuitOpen` when open."""
+    async def _guard(self, service: str, op: str) -> AsyncIterator[None]:
         try:
+            read_at = time.monotonic()
             breaker = await self.factory.get_breaker(service)
             await breaker.__aenter__()
         except OpenedState:
@@ -161,15 +207,35 @@ class BreakerBoard:
             log.warning("breaker_unavailable", service=service, error=type(exc).__name__)
             yield
             return
+        context = breaker.context
+        if self.closed_for > 0 and context.state == "closed" and not context.failure_count:
+            self._trusted_until[service] = read_at + self.closed_for
         try:
             yield
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
+            if not _is_neutral(exc):
+                self._trusted_until.pop(service, None)
             await self._record(breaker, service, exc)
             raise
         else:
             await self._record(breaker, service, None)
+
+    async def _record_trusted_failure(self, service: str, exc: BaseException) -> None:
+        """Count a failure seen under a trusted closed state: as if just read closed, no
+        failures (which is what was trusted), so the shared count is raised and may open."""
+        self._trusted_until.pop(service, None)
+        repository = self.repository
+        context = Context(
+            service,
+            repository.threshold,
+            repository.ttl,
+            exclude=list(self.factory.global_exclude),
+        )
+        breaker = AsyncCircuitBreaker(context, self.factory.uow, self.factory.messagebus)
+        await breaker.__aenter__()
+        await self._record(breaker, service, exc)
 
     async def _record(self, breaker: Any, service: str, exc: BaseException | None) -> None:
         try:
@@ -200,5 +266,30 @@ class BreakerBoard:
 
     async def reset(self, service: str) -> None:
         """Close a breaker by hand (operator tooling, tests)."""
+        self._trusted_until.pop(service, None)
         await self.repository.redis.delete(self.repository.key(service))
         _report(service, "closed")
+
+
+class _TrustedClosed:
+    """The guard of a breaker trusted closed: nothing to read; a failure is counted at once."""
+
+    __slots__ = ("board", "service")
+
+    def __init__(self, board: BreakerBoard, service: str) -> None:
+        self.board = board
+        self.service = service
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Success, a cancelled call or an answer saying the service is alive: with a closed
+        # breaker and no failures counted, purgatory would write nothing either.
+        if exc is not None and not _is_neutral(exc):
+            await self.board._record_trusted_failure(self.service, exc)

@@ -138,3 +138,119 @@ async def test_breaker_steps_aside_when_redis_is_down(
     finally:
         await client.aclose()
         await dead.aclose()
+
+
+@pytest.fixture
+async def slow_cool_down(
+    client_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, redis: Redis
+) -> AsyncIterator[tuple[ServiceClients, ServiceClients]]:
+    """Two workers whose breaker, once open, stays open for the whole test."""
+    monkeypatch.setenv("HTTP_BREAKER_THRESHOLD", "3")
+    monkeypatch.setenv("HTTP_BREAKER_TTL", "30")
+    monkeypatch.setenv("HTTP_MAX_RETRIES", "0")
+    settings = load_settings()
+    a, b = ServiceClients.create(settings, redis), ServiceClients.create(settings, redis)
+    try:
+        yield a, b
+    finally:
+        await a.aclose()
+        await b.aclose()
+
+
+def _count_reads(board: BreakerBoard, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    reads: list[str] = []
+    real = board.repository.get
+
+    async def get(name: str) -> object:
+        reads.append(name)
+        return await real(name)
+
+    monkeypatch.setattr(board.repository, "get", get)
+    return reads
+
+
+async def test_closed_state_is_trusted_for_a_while(
+    slow_cool_down: tuple[ServiceClients, ServiceClients],
+    fakes: RunningFakes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A read that found the breaker closed spares the next calls theirs, for ``closed_for``."""
+    a, _ = slow_cool_down
+    a.breakers.closed_for = 0.5
+    reads = _count_reads(a.breakers, monkeypatch)
+    for _ in range(5):
+        await a.users.get(seed.RESIDENT.id)
+    assert reads == ["user"]
+    await asyncio.sleep(0.5)
+    await a.users.get(seed.RESIDENT.id)
+    assert reads == ["user", "user"]
+
+
+async def test_failure_under_trust_counts_at_once(
+    slow_cool_down: tuple[ServiceClients, ServiceClients],
+    fakes: RunningFakes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failure ends the trust and is counted in Redis: the shared count still opens it."""
+    a, b = slow_cool_down
+    await a.users.get(seed.RESIDENT.id)  # trusted closed from here
+    reads = _count_reads(a.breakers, monkeypatch)
+    fakes.state.controls["user"].fail_next(3, status=503)
+    with pytest.raises(ServiceFailure):
+        await a.users.get(seed.RESIDENT.id)
+    assert reads == []  # counted without reading
+    assert (await b.breakers.repository.get("user")).failure_count == 1  # type: ignore[union-attr]
+    for _ in range(2):
+        with pytest.raises(ServiceFailure):
+            await a.users.get(seed.RESIDENT.id)
+    assert reads == ["user", "user"]  # no trust while failures are counted
+    assert (await b.breaker_states())["user"] == "opened"
+    calls = _user_calls(fakes)
+    for client in (a, b):
+        with pytest.raises(CircuitOpen):
+            await client.users.get(seed.RESIDENT.id)
+    assert _user_calls(fakes) == calls
+
+
+async def test_failure_under_trust_opens_at_threshold_one(
+    fakes: RunningFakes, settings: Settings, redis: Redis, key_prefix: str
+) -> None:
+    board = BreakerBoard(redis, key_prefix, threshold=1, ttl=30)
+    client = UserClient.from_settings(settings, board)
+    try:
+        await client.get(seed.RESIDENT.id)
+        fakes.state.controls["user"].fail_next(1, status=500)
+        with pytest.raises(ServiceFailure):
+            await client.get(seed.RESIDENT.id)
+        assert (await board.states(["user"]))["user"] == "opened"
+        with pytest.raises(CircuitOpen):
+            await client.get(seed.RESIDENT.id)
+    finally:
+        await client.aclose()
+        await board.reset("user")
+
+
+async def test_opening_elsewhere_is_seen_within_closed_for(
+    slow_cool_down: tuple[ServiceClients, ServiceClients], fakes: RunningFakes
+) -> None:
+    """Another worker opening the breaker reaches a worker that trusts it closed, at the latest
+    ``closed_for`` after that worker's last read."""
+    a, b = slow_cool_down
+    a.breakers.closed_for = 0.3
+    loop = asyncio.get_running_loop()
+    await a.users.get(seed.RESIDENT.id)
+    read = loop.time()  # a's read happened before this: trusted until read + 0.3 at the latest
+    fakes.state.controls["user"].fail_next(3, status=503)
+    for _ in range(3):
+        with pytest.raises(ServiceFailure):
+            await b.users.get(seed.RESIDENT.id)
+    assert (await b.breaker_states())["user"] == "opened"
+    while True:
+        started = loop.time()
+        try:
+            await a.users.get(seed.RESIDENT.id)
+        except CircuitOpen:
+            break
+        assert started - read < 0.3  # a call goes through only while the read is trusted
+        await asyncio.sleep(0.01)
+    assert started - read < 0.3 + 0.25  # and the first call after that fails fast
