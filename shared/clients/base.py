@@ -14,6 +14,13 @@ One call = one logical operation (``op``, e.g. ``requests.create``), made of one
 
 Logs carry service, op, status, code, attempts and duration; never a URL, body or header value.
 
+A call builds its ``httpx.Request`` once (the client's headers and timeouts, the call's own
+headers) and hands it straight to the transport: ``AsyncClient.request`` adds URL merging, a
+cookie jar, auth and redirect handling, none of which a service call uses (no redirects are
+followed, and no cookie is ever sent: one user's call must not carry a cookie into another's),
+and which cost about as much CPU as the transport's own work. Likewise stamina's retry loop is
+entered only once the first attempt has failed (``python -m bench.service_call`` measures both).
+
 Paths are templates with ``{}`` for each variable part (``"/requests/{}/status", number``); every
 part is percent-encoded here, whole, as one segment, so a value from button data or a message
 (``x/../../users/5``) can never reach another resource of the service.
@@ -48,7 +55,12 @@ from shared.clients.errors import (
 )
 from shared.clients.mapping import error_body, error_for, retry_after
 from shared.clients.metrics import CALL_DURATION, CALLS, RETRIES
-from shared.clients.policy import CallPolicy, build_http_client, never_connected
+from shared.clients.policy import (
+    CallPolicy,
+    build_http_client,
+    build_transport,
+    never_connected,
+)
 from shared.logs import get_logger
 from shared.settings import Settings
 
@@ -111,6 +123,27 @@ def _body(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items() if v is not None}
 
 
+def _headers_and_content(
+    request_id: str,
+    token: str | None,
+    idempotency_key: str | None,
+    body: Mapping[str, Any] | None,
+) -> tuple[dict[str, str], bytes | None]:
+    """One call's own headers (next to the client's) and its encoded JSON body, if any."""
+    headers = {"X-Request-ID": request_id}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    if idempotency_key is not None:
+        if not IDEMPOTENCY_KEY_RE.match(idempotency_key):
+            raise ValueError("idempotency key must be 1-200 characters of [A-Za-z0-9:._-]")
+        headers["Idempotency-Key"] = idempotency_key
+    content = None
+    if body is not None:
+        content = msgspec.json.encode(_body(body))
+        headers["Content-Type"] = "application/json"
+    return headers, content
+
+
 class ServiceClient:
     """Base of the per-service clients; one instance (and one connection pool) per process."""
 
@@ -128,11 +161,17 @@ class ServiceClient:
         self.policy = policy or CallPolicy()
         self.breakers = breakers
         self.base_url = base_url.rstrip("/")
+        self._transport = build_transport(self.policy)
         self._http = build_http_client(
             self.base_url,
             self.policy,
             {"X-Service-Name": service_name, "X-Service-API-Key": api_key},
+            self._transport,
         )
+        # What httpx's build_request would merge into every request: default headers (Accept,
+        # Accept-Encoding, User-Agent...) plus ours, and the timeouts the transport applies.
+        self._headers = self._http.headers
+        self._timeouts = self._http.timeout.as_dict()
 
     @classmethod
     def from_settings(cls, settings: Settings, breakers: BreakerBoard | None = None) -> Self:
@@ -176,24 +215,14 @@ class ServiceClient:
         ``safe`` marks a POST that only reads (``/permissions/check``), so it may be repeated.
         """
         request_id = current_request_id()
-        headers = {"X-Request-ID": request_id}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        if idempotency_key is not None:
-            if not IDEMPOTENCY_KEY_RE.match(idempotency_key):
-                raise ValueError("idempotency key must be 1-200 characters of [A-Za-z0-9:._-]")
-            headers["Idempotency-Key"] = idempotency_key
-        content = None
-        if body is not None:
-            content = msgspec.json.encode(_body(body))
-            headers["Content-Type"] = "application/json"
+        headers, content = _headers_and_content(request_id, token, idempotency_key, body)
         try:
             url_path = API_PREFIX + _path(path, segments)
         except _BadSegment:
             # No resource has such a name: answer as the service would, without asking it.
             log.warning("service_call_refused", service=self.service, op=op, reason="bad_segment")
             raise ServiceNotFound(self.service, op, None, "invalid_identifier") from None
-        request = _Attempt(method, url_path, params, content, headers)
+        request = self._request(method, url_path, params, content, headers)
         repeatable = safe or method in _REPEATABLE_METHODS or idempotency_key is not None
 
         loop = asyncio.get_running_loop()
@@ -221,12 +250,24 @@ class ServiceClient:
             return wait
 
         try:
-            async for attempt in stamina.retry_context(
-                on=decide, attempts=self.policy.max_retries + 1, timeout=None
-            ):
-                with attempt:
-                    attempts += 1
-                    response = await self._attempt(op, request, deadline - loop.time())
+            attempts = 1
+            first: Exception | None = None
+            try:
+                response = await self._attempt(op, request, deadline - loop.time())
+            except Exception as exc:
+                first = exc
+            if first is not None:
+                # Most calls succeed at once; only a failed one pays for stamina's machinery,
+                # which gets the failure as its first attempt's (same decisions, waits, hooks).
+                async for attempt in stamina.retry_context(
+                    on=decide, attempts=self.policy.max_retries + 1, timeout=None
+                ):
+                    with attempt:
+                        if first is not None:
+                            failed, first = first, None
+                            raise failed
+                        attempts += 1
+                        response = await self._attempt(op, request, deadline - loop.time())
             value = self._decode(op, response, result)
         except ServiceError as exc:
             self._log_failure(op, exc, attempts, loop.time() - started, request_id)
@@ -267,7 +308,28 @@ class ServiceClient:
             return None
         return wait
 
-    async def _attempt(self, op: str, request: _Attempt, remaining: float) -> httpx.Response:
+    def _request(
+        self,
+        method: str,
+        url_path: str,
+        params: list[tuple[str, str | int | float | bool | None]] | None,
+        content: bytes | None,
+        headers: dict[str, str],
+    ) -> httpx.Request:
+        """The request every attempt of one call sends, as ``AsyncClient.build_request`` would
+        build it (same URL, headers, body and timeouts) without a cookie."""
+        merged = httpx.Headers(self._headers)
+        merged.update(headers)
+        return httpx.Request(
+            method,
+            self.base_url + url_path,
+            params=params,
+            content=content,
+            headers=merged,
+            extensions={"timeout": self._timeouts},
+        )
+
+    async def _attempt(self, op: str, request: httpx.Request, remaining: float) -> httpx.Response:
         if remaining < _MIN_ATTEMPT:
             self._count(op, "timeout")
             raise ServiceFailure(self.service, op, reason="deadline")
@@ -284,17 +346,18 @@ class ServiceClient:
             raise error_for(self.service, op, response)
         return response
 
-    async def _send(self, op: str, request: _Attempt, remaining: float) -> httpx.Response:
+    async def _send(self, op: str, request: httpx.Request, remaining: float) -> httpx.Response:
         """One HTTP exchange; transport failures and 5xx raise here, inside the breaker."""
+        if self._http.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
         try:
             async with asyncio.timeout(min(self.policy.timeout, remaining)):
-                response = await self._http.request(
-                    request.method,
-                    request.path,
-                    params=request.params,
-                    content=request.content,
-                    headers=request.headers,
-                )
+                response = await self._transport.handle_async_request(request)
+                try:
+                    await response.aread()  # decodes Content-Encoding; releases the connection
+                except BaseException:
+                    await response.aclose()
+                    raise
         except (httpx.ConnectTimeout, httpx.ConnectError) as exc:
             reason = "connect_error" if never_connected(exc) else "network_error"
             self._count(op, reason)
@@ -349,23 +412,3 @@ class ServiceClient:
             attempts=attempts,
             duration_ms=round(elapsed * 1000),
         )
-
-
-class _Attempt:
-    """What is sent on every attempt of one call."""
-
-    __slots__ = ("content", "headers", "method", "params", "path")
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        params: list[tuple[str, str | int | float | bool | None]] | None,
-        content: bytes | None,
-        headers: dict[str, str],
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.params = params
-        self.content = content
-        self.headers = headers

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+
+import httpx
 import pytest
 from redis.asyncio import Redis
 
 from devkit.fakes import seed
+from devkit.fakes.serve import serve
 from devkit.fakes.stack import RunningFakes
 from shared.clients import (
     SERVICES,
+    CallPolicy,
     ServiceClients,
+    UserClient,
     bind_request_id,
     current_request_id,
     request_id_scope,
@@ -17,7 +24,7 @@ from shared.clients import (
 )
 from shared.settings import Settings
 from tests.clients.conftest import SERVICE_KEY
-from tests.clients.support import metric
+from tests.clients.support import ScriptedPeer, metric
 
 
 async def test_headers_sent_on_every_call(clients: ServiceClients, fakes: RunningFakes) -> None:
@@ -87,3 +94,31 @@ async def test_container_lifecycle(settings: Settings, redis: Redis, fakes: Runn
     assert built.users._http.is_closed
     with pytest.raises(RuntimeError):
         await built.users.get(seed.RESIDENT.id)
+
+
+async def test_requests_as_httpx_builds_them_and_no_cookie_carried() -> None:
+    """Requests go to the transport directly: the headers httpx's client would send, a body
+    compressed by the peer still decoded, and a cookie a service sets never sent back."""
+    user = {"id": 7, "telegram_id": 70, "status": "approved", "roles": ["applicant"]}
+    peer = ScriptedPeer(
+        [
+            (200, user, {"set-cookie": "session=abc; Path=/"}),
+            (200, gzip.compress(json.dumps(user).encode()), {"content-encoding": "gzip"}),
+        ]
+    )
+    async with serve(peer) as url:
+        client = UserClient(url + "/", api_key="k", policy=CallPolicy(max_retries=0))
+        try:
+            with request_id_scope("upd-9"):
+                assert (await client.get_by_telegram(70)).id == 7
+                assert (await client.get_by_telegram(70)).id == 7
+            expected = httpx.AsyncClient(base_url=url, headers={"X-Service-Name": "bot-gateway"})
+            defaults = {k.lower() for k in expected.headers}
+            await expected.aclose()
+        finally:
+            await client.aclose()
+    for seen in peer.seen:
+        assert defaults <= seen.keys()
+        assert seen["x-request-id"] == "upd-9" and seen["x-service-api-key"] == "k"
+        assert seen["host"] == url.removeprefix("http://")
+        assert "cookie" not in seen
