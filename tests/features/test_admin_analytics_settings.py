@@ -70,6 +70,19 @@ async def test_analytics_periods_in_place(replay: Replay, language: str) -> None
     assert_each_query_answered_once(replay)
 
 
+async def test_analytics_period_ends_today_by_the_gateway_clock(replay: Replay) -> None:
+    """The fakes' clock ten days ahead of the system's: the period ends on the fakes' today."""
+    world = replay.services
+    world.clock.advance(10 * 86400)  # whole days: still business hours
+    today = world.clock.today()
+    assert today - dt.datetime.now(dt.UTC).date() >= dt.timedelta(days=9)
+    turn = await replay.command(staff(replay, MANAGER, "ru", "Nodira"), "analytics")
+    start = today - dt.timedelta(days=29)
+    assert turn.text.splitlines()[0] == tx(
+        texts.ANALYTICS_TITLE, "ru", days=30, start=f"{start:%d.%m.%Y}", end=f"{today:%d.%m.%Y}"
+    )
+
+
 @pytest.mark.replay(env={"WORKER_GATEWAY_SETTINGS_CACHE_SECONDS": "0"})
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_settings_change_what_everyone_sees(

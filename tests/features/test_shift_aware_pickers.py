@@ -4,9 +4,12 @@ latter is proved in ``test_shifts_take.py::test_take_an_open_shift``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from devkit.fakes.seed import ELECTRICIAN, MANAGER, MULTI_ROLE
+from devkit.fakes.state import TASHKENT
 from tests.features.executor.helpers import (
     LANGUAGES,
     assert_each_query_answered_once,
@@ -45,3 +48,17 @@ async def test_the_executor_picker_puts_who_is_on_shift_first(
     assert world.requests[number].executor_user_id == MULTI_ROLE.id
     assert world.requests[number].executor_user_id != ELECTRICIAN.id
     assert_each_query_answered_once(replay)
+
+
+async def test_who_is_on_shift_follows_the_gateway_clock(replay: Replay) -> None:
+    """The fakes' clock ten days ahead of the system's: a shift running now by that clock puts
+    its executor first in the picker."""
+    world = replay.services
+    world.clock.advance(10 * 86400)  # whole days: still business hours
+    assert world.clock.today() - dt.datetime.now(TASHKENT).date() >= dt.timedelta(days=9)
+    put_on_shift(replay, MULTI_ROLE.id, ["electrician"])
+    manager = staff(replay, MANAGER, "ru", "Nodira")
+    await replay.command(manager, "request_status", world.seed_requests["new_electric"])
+    picker = await replay.press(manager, tx(texts.BTN_ASSIGN_EXECUTOR, "ru"))
+    assert picker.buttons()[:2] == ["🟢 Shahzoda Ergasheva", "Sardor Rakhimov"]
+    assert picker.text.endswith(tx(texts.PICK_ON_SHIFT, "ru"))

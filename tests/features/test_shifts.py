@@ -24,6 +24,7 @@ from tests.features.executor.helpers import (
     assert_each_query_answered_once,
     end_shifts,
     press_raw,
+    put_on_shift,
     service_calls,
     staff,
     tx,
@@ -182,6 +183,28 @@ async def test_schedule_by_week_for_executor_and_manager(replay: Replay, languag
     bad = await replay.command(manager, "shift_schedule", "someday")
     assert bad.text == tx(texts.SCHEDULE_BAD_DATE, language)
     assert_each_query_answered_once(replay)
+
+
+async def test_schedule_and_end_shift_follow_the_gateway_clock(replay: Replay) -> None:
+    """The fakes' clock three weeks ahead of the system's: the default week of the schedule and
+    the shift running now (End shift) are the fakes' ones, not the system clock's."""
+    world = replay.services
+    world.clock.advance(21 * 86400)  # whole days: still business hours
+    today = world.clock.today()
+    assert today - dt.datetime.now(TASHKENT).date() >= dt.timedelta(days=20)
+    monday = today - dt.timedelta(days=today.weekday())
+    sunday = monday + dt.timedelta(days=6)
+    title = tx(texts.SCHEDULE_TITLE, "ru", start=f"{monday:%d.%m.%Y}", end=f"{sunday:%d.%m.%Y}")
+    manager = staff(replay, MANAGER, "ru", "Nodira")
+    assert (await replay.command(manager, "shift_schedule")).text.startswith(title)
+
+    end_shifts(replay, PLUMBER.id)
+    running = put_on_shift(replay, PLUMBER.id, ["plumbing"])
+    user = staff(replay, PLUMBER, "ru", "Bekzod")
+    turn = await replay.text(user, "Завершить смену")
+    start = fmt_datetime(running.start_time)
+    summary = tx(texts.END_SUMMARY, "ru", shift_id=running.id, start=start, open_requests=0, pool=0)
+    assert turn.text.splitlines()[:2] == summary.splitlines()[:2]
 
 
 async def test_shift_commands_are_refused_for_other_roles(replay: Replay) -> None:

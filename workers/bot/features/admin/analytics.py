@@ -1,7 +1,8 @@
 """/analytics: the N1 summary for the last 7, 30 or 90 days, switched in place.
 
 Counts of zero are left out, labels come from the enum tables, and the period ends today
-(Asia/Tashkent). The service checks the caller's role with their token.
+(Asia/Tashkent, by the gateway's clock: :mod:`shared.clock`, the fakes' one in development and
+tests). The service checks the caller's role with their token.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
 from shared.clients.models import Summary
+from shared.clock import Clock
 from workers.bot.core import gate, ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
@@ -83,8 +85,8 @@ def render_summary(summary: Summary, days: int) -> tuple[str, InlineKeyboardMark
     return "\n".join(lines), markup([row])
 
 
-async def _summary(auth: AuthContext, clients: ServiceClients, days: int) -> Summary:
-    today = ui.local_today()
+async def _summary(auth: AuthContext, clients: ServiceClients, clock: Clock, days: int) -> Summary:
+    today = ui.to_local(await clock.now()).date()
     start = today - dt.timedelta(days=days - 1)
     return await auth.call(
         lambda token: clients.analytics.summary(token, start_date=start, end_date=today)
@@ -98,8 +100,9 @@ async def analytics(
     auth: AuthContext,
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
+    clock: Clock,
 ) -> None:
-    summary = await _summary(auth, clients, DEFAULT_DAYS)
+    summary = await _summary(auth, clients, clock, DEFAULT_DAYS)
     text, keyboard = render_summary(summary, DEFAULT_DAYS)
     await message.answer(text, reply_markup=keyboard)
 
@@ -111,9 +114,10 @@ async def analytics_period(
     auth: AuthContext,
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
+    clock: Clock,
 ) -> None:
     if callback_data.days not in PERIODS:
         await answer(query, ui.tr(ui_texts.OUTDATED), alert=True)
         return
-    summary = await _summary(auth, clients, callback_data.days)
+    summary = await _summary(auth, clients, clock, callback_data.days)
     await ui.edit_or_send(query, *render_summary(summary, callback_data.days))

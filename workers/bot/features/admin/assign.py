@@ -1,5 +1,6 @@
 """Assigning a request: to a specialization group (R7 ``group``) or to one approved executor
 (U10 for the request's group — who is on shift now marked and first — then R7 ``individual``).
+"Now" is the gateway's clock (:mod:`shared.clock`: the fakes' one in development and tests).
 
 The pickers check first that the card is still current (its ``status_version``); the write
 is keyed ``assign:<number>:<version>:<g|e>:<target>:<actor>``, so a double tap is one call and
@@ -17,6 +18,7 @@ from aiogram.types import CallbackQuery
 from shared.clients import ServiceClients
 from shared.clients.errors import ServiceConflict, ServiceError
 from shared.clients.models import Page, Request, User
+from shared.clock import Clock
 from workers.bot.core import ui, vocabulary
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.gate import STAFF
@@ -126,13 +128,14 @@ async def _executors_view(
     callback_data: ManagerActionCB | ExecutorsCB,
     clients: ServiceClients,
     store: GatewaySettingsStore,
+    clock: Clock,
     page: int,
 ) -> None:
     request = await _current(query, callback_data, clients, store)
     if request is None:
         return
     group = request.assigned_group or CATEGORY_GROUP.get(request.category, "repair")
-    executors, on_shift = await _executors(clients, group)
+    executors, on_shift = await _executors(clients, clock, group)
     # Who is on shift now comes first: assigning someone off shift only ends in "start your
     # shift first" for them. Then by name; the picker is paged here, after the sort.
     executors.sort(key=lambda u: (u.id not in on_shift, render.person_name(u).casefold()))
@@ -143,7 +146,9 @@ async def _executors_view(
     await ui.edit_or_send(query, *render.executor_picker(request, group, found, on_shift))
 
 
-async def _executors(clients: ServiceClients, group: str) -> tuple[list[User], set[int]]:
+async def _executors(
+    clients: ServiceClients, clock: Clock, group: str
+) -> tuple[list[User], set[int]]:
     """The group's approved executors (U10, read whole) and who of everyone is on an active
     shift now (S2's service-only ``status=active`` call; a night shift from yesterday counts)."""
     executors: list[User] = []
@@ -152,7 +157,7 @@ async def _executors(clients: ServiceClients, group: str) -> tuple[list[User], s
         executors += batch.items
         if number >= batch.pages:
             break
-    today = ui.local_today()
+    today = ui.to_local(await clock.now()).date()
     on_shift: set[int] = set()
     for number in range(1, _MAX_PAGES + 1):
         shifts = await clients.shifts.on_shift(
@@ -170,8 +175,9 @@ async def pick_executor(
     callback_data: ManagerActionCB,
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
+    clock: Clock,
 ) -> None:
-    await _executors_view(query, callback_data, clients, gateway_settings, 1)
+    await _executors_view(query, callback_data, clients, gateway_settings, clock, 1)
 
 
 @router.callback_query(ExecutorsCB.filter(), flags=_STAFF)
@@ -180,8 +186,10 @@ async def executors_page(
     callback_data: ExecutorsCB,
     clients: ServiceClients,
     gateway_settings: GatewaySettingsStore,
+    clock: Clock,
 ) -> None:
-    await _executors_view(query, callback_data, clients, gateway_settings, callback_data.page)
+    page = callback_data.page
+    await _executors_view(query, callback_data, clients, gateway_settings, clock, page)
 
 
 @router.callback_query(AssignExecutorCB.filter(), flags=_STAFF)

@@ -24,6 +24,7 @@ from shared.clients.errors import (
     ValidationFailed,
 )
 from shared.clients.models import Page, Request
+from shared.clock import Clock
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.cards import load_extras
@@ -147,9 +148,10 @@ async def start_work_action(
     auth: AuthContext,
     clients: ServiceClients,
     state: FSMContext,
+    clock: Clock,
 ) -> None:
     assert auth.user is not None
-    if not await has_active_shift(auth, clients):
+    if not await has_active_shift(auth, clients, clock):
         await answer(query, ui.tr(ui_texts.ERR_NO_ACTIVE_SHIFT), alert=True)
         return
     # Staleness is checked now, not at Finish: an executor must not type a whole report for a

@@ -158,8 +158,10 @@ async def start_shift(
 
 
 @router.message(ui.menu_button(ui.MenuButton.END_SHIFT), flags=_EXEC)
-async def end_shift_menu(message: Message, auth: AuthContext, clients: ServiceClients) -> None:
-    running = await active_shifts(auth, clients)
+async def end_shift_menu(
+    message: Message, auth: AuthContext, clients: ServiceClients, clock: Clock
+) -> None:
+    running = await active_shifts(auth, clients, clock)
     if not running:
         await message.answer(ui.tr(texts.END_NONE), reply_markup=await ui.main_menu(auth, clients))
     elif len(running) == 1:

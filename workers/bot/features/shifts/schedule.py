@@ -2,7 +2,9 @@
 
 An executor sees their own shifts (S1); a manager or admin sees everyone's (S2, with the
 executors' names from U10 and open shifts marked). ``/shift_schedule 15.01.2025`` opens the week
-of that day. Each call asks for 7 days, well inside the services' 31-day limit.
+of that day, without one the week of today by the gateway's clock (:mod:`shared.clock`: the
+fakes' one in development and tests). Each call asks for 7 days, well inside the services'
+31-day limit.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from shared.clients import ServiceClients
 from shared.clients.models import Shift
+from shared.clock import Clock
 from workers.bot.core import ui
 from workers.bot.core.auth import AuthContext
 from workers.bot.core.replies import answer
@@ -90,9 +93,10 @@ async def schedule(
     message: Message,
     auth: AuthContext,
     clients: ServiceClients,
+    clock: Clock,
     command: CommandObject | None = None,
 ) -> None:
-    day = ui.local_today()
+    day = ui.to_local(await clock.now()).date()
     if command is not None and command.args:
         asked = _parse_day(command.args)
         if asked is None:
