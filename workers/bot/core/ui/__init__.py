@@ -14,7 +14,7 @@ Asia/Tashkent, naive = UTC; ``locale`` defaults to the update's)
     ``fmt_number(x, digits=1) -> "4,7"`` · ``fmt_count(n) -> "12 345"`` ·
     ``fmt_datetime(dt) -> "DD.MM.YYYY HH:MM"`` · ``fmt_date(dt_or_date) -> "DD.MM.YYYY"`` ·
     ``fmt_day(dt_or_date) -> "DD.MM"`` · ``fmt_time(dt) -> "HH:MM"`` (``"—"`` for None) ·
-    ``to_local(dt)`` · ``local_now()`` · ``local_today()`` · ``TASHKENT`` · ``current_locale()``.
+    ``to_local(dt)`` · ``local_now()`` · ``TASHKENT`` · ``current_locale()``.
 
 Enum labels (docs/behaviour.md §3; ``locale`` defaults to the update's)
     ``label(kind, key, locale=None)`` with kind in category, urgency, status, role, user_status,
@@ -75,7 +75,7 @@ Texts of the toolkit itself are in :mod:`workers.bot.core.ui.texts` (``OUTDATED`
 from __future__ import annotations
 
 from workers.bot.core.ui.address import address_text, link_status
-from workers.bot.core.ui.dates import TASHKENT, local_now, local_today, to_local
+from workers.bot.core.ui.dates import TASHKENT, local_now, to_local
 from workers.bot.core.ui.errors import (
     CODE_TEXTS,
     SupportSource,
@@ -188,7 +188,6 @@ __all__ = [
     "link_status",
     "load_menu_state",
     "local_now",
-    "local_today",
     "main_menu",
     "match_button",
     "menu_button",

@@ -2,6 +2,9 @@
 
 Services send UTC; a naive value is taken as UTC too. Uzbekistan has kept UTC+5 without
 daylight saving since 1992, so the fixed offset is the fallback when the system has no tz data.
+"Now" and "today" of what the user sees come from the gateway's clock (:mod:`shared.clock`):
+``to_local(await clock.now())``. ``local_now`` is the system clock, only for a wall time that a
+real duration ends at (the rate limit's "try again at", counted by Redis's own time).
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ __all__ = [
     "EMPTY",
     "TASHKENT",
     "local_now",
-    "local_today",
     "to_local",
 ]
 
@@ -38,7 +40,3 @@ def to_local(value: dt.datetime) -> dt.datetime:
 
 def local_now() -> dt.datetime:
     return dt.datetime.now(TASHKENT)
-
-
-def local_today() -> dt.date:
-    return local_now().date()
