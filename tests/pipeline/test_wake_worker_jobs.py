@@ -185,3 +185,17 @@ async def test_other_jobs_run_through_arq_s_own_run_job(pool: ArqRedis, prefix: 
     await worker.main()
     assert SEEN == [("o", 1), ("o", 2)]
     await _gone(pool, job_id)
+
+
+async def test_run_job_starts_an_activation_job_not_started_by_the_pick_up(
+    pool: ArqRedis, prefix: str
+) -> None:
+    job_id = f"{prefix}:d:direct"
+    await pool.enqueue_job("once_more", "d", _job_id=job_id)
+    await pool.set(constants.retry_key_prefix + job_id, 1)
+    worker = _worker(pool, prefix)
+    worker._pool = pool
+    await worker.run_job(job_id, 0)
+    assert SEEN == [("d", 2)]
+    assert worker.jobs_complete == 1
+    await _gone(pool, job_id)

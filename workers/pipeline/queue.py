@@ -15,6 +15,10 @@ and why (details in docs/pipeline.md):
   ``start_jobs`` semantics and keys, one round trip instead of ~4 per queue entry). A claimed job
   is re-scored behind the due ones, so the read limit never fills with jobs in progress (arq's
   default starved new jobs above ~20 equal replicas).
+* Activation jobs run through :meth:`WakeWorker.run_job`'s lean path: started by the pick-up
+  script itself (arq's GET job + INCR try counter), finished in one script call on the drain
+  steps' auto-pipelined client, arq's log lines built only when emitted, the job timeout without
+  a second task. Every other job runs through arq's own ``run_job``.
 * A job that runs again (``Retry``, or cancelled) is re-scored by the Redis clock inside a script
   (``reschedule.lua``), never by the worker's own: the scripts and the pick-up compare with Redis
   time, and a worker clock seconds off made rotations wait that long or WAIT claims spin.
@@ -230,12 +234,34 @@ class WakeWorker(Worker):
                 return cast("Redis", client)
         return self.pool
 
-    async def run_job(self, job_id: str, score: int) -> None:  # noqa: C901 - arq's steps, in order
-        """arq's ``Worker.run_job`` for activation jobs, with the same steps, outcomes, counters
-        and log lines, at a fraction of the CPU (other jobs run through arq's own):
+    def _lean(self, job_id: str) -> bool:
+        prefix = self.drain_job_prefix
+        return prefix is not None and not self.allow_abort_jobs and job_id.startswith(prefix)
 
-        * start: GET job, INCR + EXPIRE the try counter in one script call (``start_job.lua``)
-          on the auto-pipelined drain client, not a MULTI/EXEC on arq's pool;
+    async def run_job(self, job_id: str, score: int) -> None:
+        """arq's ``Worker.run_job``; an activation job is started in one script call
+        (``start_job.lua``, when ``claim_jobs.lua`` did not start it already) and run by
+        :meth:`_run_started`."""
+        if not self._lean(job_id):
+            await super().run_job(job_id, score)
+            return
+        v, job_try = await _START_JOB(
+            self._job_client(job_id),
+            [job_key_prefix + job_id, retry_key_prefix + job_id],
+            [RETRY_KEY_TTL_S],
+        )
+        await self._run_started(job_id, score, v, int(job_try))
+
+    async def _run_started(  # noqa: C901 - arq's steps, in order
+        self, job_id: str, score: int, v: bytes | None, job_try: int
+    ) -> None:
+        """arq's ``Worker.run_job`` for an activation job already started (``v``: its body,
+        None when expired; ``job_try``: its try counter after the increment), with arq's steps,
+        outcomes, counters and log lines, at a fraction of the CPU:
+
+        * start: GET job, INCR + EXPIRE the try counter in the pick-up script
+          (``claim_jobs.lua``) or one script call on the auto-pipelined drain client, not a
+          MULTI/EXEC on arq's pool;
         * the log lines' arguments (job arguments as a string, timings) are built only when
           arq's logger would emit them (arq builds them for every job);
         * the job timeout is an ``asyncio.timeout`` around the job's coroutine in this task,
@@ -244,16 +270,8 @@ class WakeWorker(Worker):
         * no abort check: the pipeline's worker runs with ``allow_abort_jobs=False`` (with
           abort enabled every job runs through arq's own run_job).
         """
-        prefix = self.drain_job_prefix
-        if prefix is None or self.allow_abort_jobs or not job_id.startswith(prefix):
-            await super().run_job(job_id, score)
-            return
         client = self._job_client(job_id)
         start_ms = timestamp_ms()
-        v, job_try = await _START_JOB(
-            client, [job_key_prefix + job_id, retry_key_prefix + job_id], [RETRY_KEY_TTL_S]
-        )
-        job_try = int(job_try)
         function_name, enqueue_time_ms = "<unknown>", 0
         args: tuple[Any, ...] = ()
         kwargs: dict[Any, Any] = {}
@@ -546,14 +564,22 @@ class WakeWorker(Worker):
         free = self.max_jobs - self.job_counter
         if self.allow_pick_jobs and free > 0:
             ttl_ms = int(self.in_progress_timeout_s * 1000)
-            args = ["", self.queue_read_limit, free, ttl_ms]
+            # Activation jobs are started by the pick-up script too (not with abort enabled:
+            # those run through arq's run_job, which starts them itself).
+            prefix = "" if self.allow_abort_jobs else (self.drain_job_prefix or "")
+            args = ["", self.queue_read_limit, free, ttl_ms, prefix, RETRY_KEY_TTL_S]
             claimed = await _CLAIM_JOBS(self.pool, [self.queue_name], args)
-            for i in range(0, len(claimed), 2):
+            for i in range(0, len(claimed), 4):
                 job_id = claimed[i].decode()
                 score = int(float(claimed[i + 1]))
+                job_try = int(claimed[i + 3])
                 await self.sem.acquire()
                 self.job_counter += 1
-                task = self.loop.create_task(self.run_job(job_id, score))
+                if job_try:
+                    run = self._run_started(job_id, score, claimed[i + 2], job_try)
+                else:
+                    run = self.run_job(job_id, score)
+                task = self.loop.create_task(run)
                 task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
                 self.tasks[job_id] = task
         for job_id, task in list(self.tasks.items()):
