@@ -300,11 +300,14 @@ class PipelineScripts:
         token: str,
         *,
         handoff: bool = False,
+        finish_job: bool = False,
         now: int | None = None,
     ) -> Step:
+        """``finish_job``: when the step releases the chat (RELEASED), it also ends the arq job
+        of ``epoch`` (arq's finish_job, keep_result 0), which the caller then must not run on."""
         c = self.config
         args = [*self.common_args(ck, now), epoch, token, c.lease_ms, c.max_attempts]
-        args += ["1" if handoff else "0", c.dlq_max]
+        args += ["1" if handoff else "0", c.dlq_max, "1" if finish_job else "0"]
         return parse_step(await self.claim_script(client, self.chat_keys(ck), args))
 
     async def next(
@@ -319,12 +322,15 @@ class PipelineScripts:
         error: str = "",
         yield_: bool = False,
         hold_ms: int = 0,
+        finish_job: bool = False,
         now: int | None = None,
     ) -> Step:
-        """Settle ``uid`` with a :class:`Settlement` (ok, fail, dead, defer: see next.lua)."""
+        """Settle ``uid`` with a :class:`Settlement` (ok, fail, dead, defer: see next.lua);
+        ``finish_job`` as for :meth:`claim`."""
         c = self.config
         args = [*self.common_args(ck, now), epoch, token, c.lease_ms, c.max_attempts, uid]
         args += [outcome, error, "1" if yield_ else "0", max(0, int(hold_ms)), c.dlq_max]
+        args.append("1" if finish_job else "0")
         return parse_step(await self.next_script(client, self.chat_keys(ck), args))
 
     async def heartbeat(

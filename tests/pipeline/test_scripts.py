@@ -45,6 +45,45 @@ async def test_claim_runs_in_update_id_order_and_releases_when_empty(
     assert await redis.pttl(keys.state(CK)) > 0  # idle state expires with the dedup window
 
 
+async def _arq_keys(redis: Redis, keys: Keys, job_id: str) -> list[bool]:
+    names = [f"arq:{kind}:{job_id}" for kind in ("job", "in-progress", "retry")]
+    present = [bool(await redis.exists(name)) for name in names]
+    return [*present, await redis.zscore(keys.queue, job_id) is not None]
+
+
+async def test_the_releasing_step_ends_the_arq_job_only_when_asked(
+    redis: Redis, scripts: PipelineScripts, keys: Keys
+) -> None:
+    """finish_job=True: the step that releases the chat also does arq's finish_job for the
+    epoch's job (job, in-progress mark, try counter, queue entry); else all of it stays."""
+    for finish, epoch_of in ((False, "a"), (True, "b")):
+        epoch = await _setup(redis, scripts, [1 if epoch_of == "a" else 2])
+        job_id = keys.job_id(CK, epoch)
+        await redis.set(f"arq:in-progress:{job_id}", 1)
+        await redis.set(f"arq:retry:{job_id}", 1)
+        assert await _arq_keys(redis, keys, job_id) == [True] * 4
+        step = await scripts.claim(redis, CK, epoch, epoch_of, finish_job=finish, now=T0)
+        assert step.kind == "ITEM"
+        assert await _arq_keys(redis, keys, job_id) == [True] * 4  # not released yet
+        step = await scripts.next(
+            redis, CK, epoch, epoch_of, step.uid, "ok", finish_job=finish, now=T0 + 1
+        )
+        assert step.kind == "RELEASED"
+        assert await _arq_keys(redis, keys, job_id) == [not finish] * 4
+        await redis.delete(f"arq:in-progress:{job_id}", f"arq:retry:{job_id}")
+
+
+async def test_a_claim_that_releases_ends_the_arq_job_when_asked(
+    redis: Redis, scripts: PipelineScripts, keys: Keys
+) -> None:
+    epoch = await _setup(redis, scripts, [5])
+    job_id = keys.job_id(CK, epoch)
+    await redis.zrem(keys.inbox(CK), 5)  # the inbox is empty when the job runs
+    step = await scripts.claim(redis, CK, epoch, "A", finish_job=True, now=T0)
+    assert step.kind == "RELEASED"
+    assert await _arq_keys(redis, keys, job_id) == [False] * 4
+
+
 async def test_live_lease_excludes_others_and_expiry_hands_over(
     redis: Redis, scripts: PipelineScripts
 ) -> None:

@@ -17,6 +17,7 @@ from shared.pipeline import Keys, Pipeline
 from shared.settings import Settings
 from tests.pipeline.ledger import make_update
 from tests.pipeline.support import Recorder, running_worker, wait_until
+from workers.pipeline import queue
 from workers.pipeline.queue import (
     DRAIN_REDIS_CTX,
     WakeWorker,
@@ -86,8 +87,16 @@ async def _gone(pool: ArqRedis, job_id: str) -> None:
 
 
 async def test_activation_jobs_start_and_finish_with_arq_s_keys(
-    redis: Redis, settings: Settings, keys: Keys
+    redis: Redis, settings: Settings, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Started by the pick-up script, ended by the step that released the chat: the worker
+    sends neither start nor finish of its own."""
+
+    async def no_call(*args: Any) -> None:
+        raise AssertionError("the job was started or finished by a call of its own")
+
+    monkeypatch.setattr(queue, "_START_JOB", no_call)
+    monkeypatch.setattr(queue, "_FINISH_JOB", no_call)
     rec = Recorder()
     await Pipeline(redis, settings).enqueue_many([make_update(i, 7, i) for i in (1, 2, 3)])
     (job_id,) = [j.decode() for j in await redis.zrange(keys.queue, 0, -1)]

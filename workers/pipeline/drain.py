@@ -30,8 +30,10 @@ Outcomes of the handler:
 A ``retry_after`` is clamped to ``PIPELINE_MAX_HOLD_SECONDS`` (``inf`` or a huge value from a peer
 must neither park a chat for ever nor overflow); ``NaN`` or a negative one is no hold at all.
 
-Nothing here imports arq: :meth:`Drainer.run` returns ``None`` (done) or the seconds after which the
-same job must run again, and ``workers.pipeline.queue`` turns that into ``arq.Retry``.
+Nothing here imports arq: :meth:`Drainer.run` returns ``None`` (done), :data:`JOB_FINISHED` (done,
+and the step that released the chat also ended the activation's arq job: asked for with
+``finish_job=True``) or the seconds after which the same job must run again, and
+``workers.pipeline.queue`` turns that into ``arq.Retry``.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
+from enum import Enum, StrEnum
+from typing import Any, Final, Literal
 
 from redis.asyncio import Redis
 
@@ -57,6 +59,7 @@ from shared.settings import PipelineSettings, Settings, default_of
 from workers.pipeline.watchdog import Activity
 
 __all__ = [
+    "JOB_FINISHED",
     "DrainConfig",
     "Drainer",
     "Fence",
@@ -80,6 +83,14 @@ ERROR_MAX = 500
 
 
 Fence = Callable[[], Awaitable[bool]]
+
+
+class _Finished(Enum):
+    JOB = "job"
+
+
+# Drainer.run's "done, and the activation's arq job is ended already" (see finish_job).
+JOB_FINISHED: Final = _Finished.JOB
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,14 +285,26 @@ class Drainer:
         self.activity = activity if activity is not None else Activity()
 
     async def run(
-        self, ck: str, epoch: str, *, job_try: int = 1, enqueue_ms: int | None = None
-    ) -> float | None:
-        """Drain one activation; ``None`` when done, else seconds until the job runs again."""
+        self,
+        ck: str,
+        epoch: str,
+        *,
+        job_try: int = 1,
+        enqueue_ms: int | None = None,
+        finish_job: bool = False,
+    ) -> float | Literal[_Finished.JOB] | None:
+        """Drain one activation; ``None`` when done, else seconds until the job runs again.
+
+        ``finish_job``: the claim or settle step that releases the chat (inbox empty) also ends
+        the activation's arq job (``finish_job`` in ``lua/_common.lua``); :data:`JOB_FINISHED`
+        is returned then instead of ``None``, and the job must not be finished again."""
         token = f"{self.worker_id}/{job_try}/{secrets.token_hex(3)}"
         age = (time.time() * 1000 - enqueue_ms) if enqueue_ms else 0
         handoff = job_try > MAX_JOB_TRY or age > MAX_JOB_AGE_MS
         granted = time.monotonic()
-        step = await self.scripts.claim(self.redis, ck, epoch, token, handoff=handoff)
+        step = await self.scripts.claim(
+            self.redis, ck, epoch, token, handoff=handoff, finish_job=finish_job
+        )
         _activations(step.kind.lower()).inc()
         self._count_dead(ck, step)
         if step.kind is StepKind.BUSY:
@@ -324,6 +347,7 @@ class Drainer:
                     error=settle.error,
                     yield_=not budget or self.stopping(),
                     hold_ms=settle.hold_ms,
+                    finish_job=finish_job,
                 )
                 self._count_dead(ck, step)
                 if step.kind is StepKind.YIELD:
@@ -334,6 +358,8 @@ class Drainer:
         if step.kind is StepKind.LOST:
             metrics.LEASES_LOST.inc()
             log.warning("lease_lost", ordering_key=ck)
+        if finish_job and step.kind is StepKind.RELEASED:
+            return JOB_FINISHED
         return None
 
     def _count_dead(self, ck: str, step: Step) -> None:

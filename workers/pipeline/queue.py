@@ -16,9 +16,10 @@ and why (details in docs/pipeline.md):
   is re-scored behind the due ones, so the read limit never fills with jobs in progress (arq's
   default starved new jobs above ~20 equal replicas).
 * Activation jobs run through :meth:`WakeWorker.run_job`'s lean path: started by the pick-up
-  script itself (arq's GET job + INCR try counter), finished in one script call on the drain
-  steps' auto-pipelined client, arq's log lines built only when emitted, the job timeout without
-  a second task. Every other job runs through arq's own ``run_job``.
+  script itself (arq's GET job + INCR try counter), finished by the script step that releases
+  the chat (else in one script call on the drain steps' auto-pipelined client), arq's log lines
+  built only when emitted, the job timeout without a second task. Every other job runs through
+  arq's own ``run_job``.
 * A job that runs again (``Retry``, or cancelled) is re-scored by the Redis clock inside a script
   (``reschedule.lua``), never by the worker's own: the scripts and the pick-up compare with Redis
   time, and a worker clock seconds off made rotations wait that long or WAIT claims spin.
@@ -68,7 +69,7 @@ from shared.logs import get_logger
 from shared.pipeline.keys import ARQ_IN_PROGRESS_PREFIX, DRAIN_FUNCTION, Keys
 from shared.pipeline.scripts import ALLOW_OOM, LuaScript, PipelineScripts, ScriptConfig
 from shared.settings import RedisSection, Settings
-from workers.pipeline.drain import DrainConfig, Drainer, HandlerFactory
+from workers.pipeline.drain import JOB_FINISHED, DrainConfig, Drainer, HandlerFactory
 from workers.pipeline.reaper import Reaper
 from workers.pipeline.watchdog import CALL_TIMEOUT, Activity, LoopWatchdog
 
@@ -151,6 +152,8 @@ _arq_log = logging.getLogger("arq.worker")
 _no_result = object()
 # ctx key of the worker's {job id: delay ms} of jobs that asked to run again (see drain()).
 DEFERS_CTX = "_pipeline_defers"
+# ctx key of the worker's set of job ids whose arq job the releasing script step ended already.
+FINISHED_CTX = "_pipeline_finished"
 
 
 class WakeWorker(Worker):
@@ -176,6 +179,8 @@ class WakeWorker(Worker):
         self._blpop: asyncio.Task[Any] | None = None
         self.defers: dict[str, int] = {}
         self.ctx[DEFERS_CTX] = self.defers
+        self.finished: set[str] = set()
+        self.ctx[FINISHED_CTX] = self.finished
         self._user_after_job_end = self.after_job_end
         self.after_job_end = self._after_job_end
 
@@ -462,7 +467,11 @@ class WakeWorker(Worker):
         keep_in_progress: float | None,
     ) -> None:
         delay_ms = self.defers.pop(job_id, None)
+        ended = job_id in self.finished
+        self.finished.discard(job_id)
         keep = "" if keep_in_progress is None else int(keep_in_progress * 1000)
+        if finish and ended and not result_data and keep_in_progress is None:
+            return  # the step that released the chat ended the job (finish_job.lua's work)
         if finish:
             if result_data:
                 # A result to keep: arq's own MULTI/EXEC.
@@ -597,7 +606,20 @@ async def drain(ctx: dict[str, Any], ck: str, epoch: str) -> None:
     drainer: Drainer = ctx["drainer"]
     enqueued: datetime | None = ctx.get("enqueue_time")
     enqueue_ms = int(enqueued.timestamp() * 1000) if enqueued else None
-    defer = await drainer.run(ck, str(epoch), job_try=int(ctx["job_try"]), enqueue_ms=enqueue_ms)
+    # Under WakeWorker the step that releases the chat also ends this job (arq's finish_job for
+    # it, in the same script call): WakeWorker.finish_job then sends nothing.
+    finished: set[str] | None = ctx.get(FINISHED_CTX)
+    defer = await drainer.run(
+        ck,
+        str(epoch),
+        job_try=int(ctx["job_try"]),
+        enqueue_ms=enqueue_ms,
+        finish_job=finished is not None,
+    )
+    if defer is JOB_FINISHED:
+        assert finished is not None
+        finished.add(ctx["job_id"])
+        return
     if defer is not None:
         defer = max(defer, 0.001)
         ctx["_retry_defer"] = defer

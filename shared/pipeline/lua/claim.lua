@@ -1,6 +1,6 @@
 -- CLAIM: the activation job of epoch `e` takes the chat's lease and begins the head.
 -- ARGV 7 epoch  8 token  9 lease ms  10 max attempts  11 handoff ('1': move to a fresh job id)
---      12 DLQ cap (0 = none)
+--      12 DLQ cap (0 = none)  13 finish ('1': on RELEASED, also end this epoch's arq job)
 -- Reply: STALE | BUSY ms | WAIT ms | HANDOFF epoch | begin_head reply
 local epoch, token, lease, max_att = ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
 DLQ_MAX = tonumber(ARGV[12]) or 0
@@ -18,4 +18,6 @@ end
 if ARGV[11] == '1' then return {'HANDOFF', activate()} end
 redis.call('HSET', S, 'owner', token, 'until', NOW + lease, 'claimed_at', NOW)
 redis.call('HDEL', S, 'hold')
-return begin_head(max_att)
+local r = begin_head(max_att)
+if r[1] == 'RELEASED' and ARGV[13] == '1' then finish_job(epoch) end
+return r

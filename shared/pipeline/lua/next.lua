@@ -2,7 +2,7 @@
 -- ARGV 7 epoch  8 token  9 lease ms  10 max attempts  11 update_id
 --      12 outcome: ok | fail (an attempt failed) | dead (dead-letter now) | defer (not an attempt)
 --      13 error text  14 yield ('1' = end this activation)  15 hold ms (no attempt before then)
---      16 DLQ cap (0 = none)
+--      16 DLQ cap (0 = none)  17 finish ('1': on RELEASED, also end this epoch's arq job)
 -- Reply: LOST | YIELD | begin_head reply; the 7th element counts dead-lettered updates, the 8th
 -- DLQ entries trimmed.
 local epoch, token, lease, max_att = ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -31,6 +31,7 @@ end
 if yield == '1' then
   if redis.call('ZCARD', Q) == 0 then
     release()
+    if ARGV[17] == '1' then finish_job(epoch) end
     return {'RELEASED', '', '', 0, '', NOW, dead, TRIMMED}
   end
   redis.call('HDEL', S, 'owner', 'until')
@@ -40,4 +41,5 @@ end
 redis.call('HSET', S, 'until', NOW + lease)
 local r = begin_head(max_att)
 r[7] = r[7] + dead
+if r[1] == 'RELEASED' and ARGV[17] == '1' then finish_job(epoch) end
 return r
