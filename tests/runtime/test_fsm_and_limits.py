@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import time
+from typing import Any
+from unittest.mock import ANY
 
+import pytest
 from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
+from redis.exceptions import ResponseError
 
 from shared.settings import RateLimitSettings
 from workers.bot.core.fsm import PrefetchingRedisStorage, prefetched_fsm
@@ -72,3 +77,68 @@ async def test_refused_hits_leave_no_trace_in_any_window(redis, prefix: str) -> 
     assert await redis.llen(hour) == 2
     assert await redis.llen(f"{prefix}:ratelimit:1:{user}:c") == 1
     assert 3500 < await redis.ttl(hour) <= 3600
+
+
+def _prefetcher(redis, prefix: str, settings: RateLimitSettings):
+    from workers.bot.core.auth import ProfileCache
+    from workers.bot.runtime.prefetch import Prefetcher
+    from workers.bot.sessions import SessionStore
+
+    no_db: Any = None  # the touch and the reads need neither the database nor the user service
+    sessions = SessionStore(
+        redis, no_db, key_prefix=prefix, bot_id=1, ttl=600, batch_size=10, flush_seconds=60
+    )
+    profiles = ProfileCache(no_db, redis, key_prefix=prefix, ttl=60)
+    limiter = UserRateLimiter(redis, settings, key_prefix=prefix, bot_id=1)
+    return Prefetcher(redis, limiter, sessions, profiles), sessions, profiles
+
+
+async def test_the_prefetch_script_does_what_the_separate_commands_do(redis, prefix: str) -> None:
+    from aiogram.fsm.context import FSMContext
+
+    settings = RateLimitSettings(messages_per_minute=2, messages_per_hour=5, commands_per_minute=1)
+    prefetcher, sessions, profiles = _prefetcher(redis, prefix, settings)
+    storage = storage_for(redis, prefix)
+    user = secrets.randbelow(10**9)
+    fsm = FSMContext(storage, StorageKey(bot_id=1, chat_id=user, user_id=user))
+    session, marker = sessions.touch_keys(user, user)
+    await redis.hset(session, "language", "uz")
+    await redis.set(marker, b"1")
+    await redis.set(profiles.key(user), b"profile")
+    await storage.set_state(fsm.key, "form:step")
+    await storage.set_data(fsm.key, {"draft": 1})
+
+    limit, language, profile, state, data = await prefetcher._execute(
+        (user, True), user, user, True, fsm
+    )
+    assert limit == [] and language == b"uz" and profile == b"profile"
+    assert state == b"form:step" and data == b'{"draft": 1}'
+    assert await redis.exists(marker) == 0
+    assert 590 < await redis.ttl(session) <= 600
+    assert abs(int(await redis.hget(session, "seen")) - time.time()) < 5
+    windows = [f"{prefix}:ratelimit:1:{user}:{s}" for s in "mhc"]
+    assert [await redis.llen(w) for w in windows] == [1, 1, 1]
+    # Refused: nothing recorded, the other reads and the touch as usual; no FSM, no profile.
+    refused, language, profile, state, data = await prefetcher._execute(
+        (user, True), user, user, False, None
+    )
+    assert prefetcher.limiter.result(refused, True) == ("commands_per_minute", ANY)
+    assert (language, profile, state, data) == (b"uz", None, None, None)
+    assert [await redis.llen(w) for w in windows] == [1, 1, 1]
+    # Without a limit check (and a fresh session): only the touch.
+    other = user + 1
+    assert await prefetcher._execute(None, other, other, False, None) == [None] * 5
+    assert await redis.hget(sessions.key(other, other), "seen") is not None
+
+
+async def test_a_wrong_typed_key_fails_as_its_own_command_and_counts_once(
+    redis, prefix: str
+) -> None:
+    settings = RateLimitSettings(messages_per_minute=5, messages_per_hour=5, commands_per_minute=5)
+    prefetcher, _, profiles = _prefetcher(redis, prefix, settings)
+    user = secrets.randbelow(10**9)
+    await redis.rpush(profiles.key(user), b"not a string")
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        await prefetcher._execute((user, False), user, user, True, None)
+    # The script wrote nothing; the separate commands recorded the hit once.
+    assert await redis.llen(f"{prefix}:ratelimit:1:{user}:m") == 1

@@ -106,13 +106,24 @@ class SessionStore:
     # Commands queue_touch adds (callers slice pipeline results by it).
     TOUCH_COMMANDS: Final = 4
 
+    @property
+    def ttl(self) -> int:
+        return self._ttl
+
+    def touch_keys(self, chat_id: int, user_id: int) -> tuple[str, str]:
+        """The session hash and the chat's unreachable marker: what a touch writes."""
+        return self.key(chat_id, user_id), f"{self._unreachable}:{chat_id}"
+
     def queue_touch(self, pipe: Pipeline, chat_id: int, user_id: int) -> None:
-        """Add the touch's four commands to ``pipe`` (see :meth:`finish_touch`)."""
-        key = self.key(chat_id, user_id)
+        """Add the touch's four commands to ``pipe`` (see :meth:`finish_touch`).
+
+        :mod:`workers.bot.runtime.prefetch` does the same inside its script: keep them in step.
+        """
+        key, unreachable = self.touch_keys(chat_id, user_id)
         pipe.hget(key, "language")
         pipe.hset(key, "seen", str(int(time.time())))
         pipe.expire(key, self._ttl)
-        pipe.delete(f"{self._unreachable}:{chat_id}")
+        pipe.delete(unreachable)
 
     async def finish_touch(
         self, chat_id: int, user_id: int, profile: SessionProfile, results: list[Any]

@@ -36,10 +36,15 @@ prefetched_fsm: ContextVar[_Copy | None] = ContextVar("bot_gateway_prefetched_fs
 
 
 class PrefetchingRedisStorage(RedisStorage):
+    def read_keys(self, key: StorageKey) -> tuple[str, str]:
+        """The Redis keys of ``key``'s state and data."""
+        return self.key_builder.build(key, "state"), self.key_builder.build(key, "data")
+
     def queue_reads(self, pipe: Pipeline, key: StorageKey) -> None:
         """Add the two reads to ``pipe``; pass their results to :meth:`remember`."""
-        pipe.get(self.key_builder.build(key, "state"))
-        pipe.get(self.key_builder.build(key, "data"))
+        state, data = self.read_keys(key)
+        pipe.get(state)
+        pipe.get(data)
 
     def remember(self, key: StorageKey, state: Any, data: Any) -> Token[_Copy | None]:
         """Keep the copy for the rest of the update; reset the returned token when it ends."""

@@ -6,8 +6,8 @@ worker. One Lua script checks all of a user's windows and records the hit in all
 when every window has room: a refused update leaves no trace, so a user who keeps typing while
 throttled is let through again as soon as a window frees, and the hour budget is not eaten by
 messages the minute limit already refused. (The ``limits`` library, used for outgoing pacing,
-checks one window per call; doing it in one script also lets the check travel in the same round
-trip as the session, profile and FSM reads, see :mod:`workers.bot.runtime.prefetch`.)
+checks one window per call; doing it in Lua also lets the check run inside the one script that
+touches the session and reads the profile and the FSM, see :mod:`workers.bot.runtime.prefetch`.)
 
 What counts as a command (the 5-a-minute window, docs/features.md): a message that *is* a bot
 command — ``/name`` (Telegram's ``[A-Za-z0-9_]``, up to 32, optionally ``@bot``) followed by a
@@ -51,33 +51,47 @@ from workers.bot.core.ui.dates import local_now
 from workers.bot.metrics.prom import UPDATES_THROTTLED
 from workers.bot.middlewares.i18n import LocaleResolver
 
-__all__ = ["NAVIGATION_COMMANDS", "RateLimitMiddleware", "UserRateLimiter", "limited_event"]
+__all__ = [
+    "NAVIGATION_COMMANDS",
+    "WINDOWS_FUNCTION",
+    "RateLimitMiddleware",
+    "UserRateLimiter",
+    "limited_event",
+]
 
 log = get_logger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
-# KEYS: one list per window. ARGV: limit and window seconds for each key, in order.
-# Returns {} when the hit fits every window (and records it), else {window index, seconds until
-# that window frees a slot}. Time is Redis's own, so workers with skewed clocks agree.
-MOVING_WINDOWS: Final = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-for i, key in ipairs(KEYS) do
-  local limit = tonumber(ARGV[2 * i - 1])
-  local window = tonumber(ARGV[2 * i])
-  local oldest = redis.call('LINDEX', key, limit - 1)
-  if oldest and tonumber(oldest) > now - window then
-    return {i, string.format('%.3f', tonumber(oldest) + window - now)}
+# The check of one user's windows, as a Lua function the prefetch's script shares
+# (workers.bot.runtime.prefetch): keys[first..] are one list per window, args[arg..] the limit and
+# window seconds of each, in order. Returns {} when the hit fits every window (and records it),
+# else {window index, seconds until that window frees a slot}; nothing is written then. Time is
+# Redis's own, so workers with skewed clocks agree.
+WINDOWS_FUNCTION: Final = """
+local function moving_windows(keys, first, args, arg)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+  for i = first, #keys do
+    local j = arg + 2 * (i - first)
+    local limit = tonumber(args[j])
+    local window = tonumber(args[j + 1])
+    local oldest = redis.call('LINDEX', keys[i], limit - 1)
+    if oldest and tonumber(oldest) > now - window then
+      return {i - first + 1, string.format('%.3f', tonumber(oldest) + window - now)}
+    end
   end
+  for i = first, #keys do
+    local j = arg + 2 * (i - first)
+    local limit = tonumber(args[j])
+    redis.call('LPUSH', keys[i], string.format('%.6f', now))
+    redis.call('LTRIM', keys[i], 0, limit - 1)
+    redis.call('EXPIRE', keys[i], math.ceil(tonumber(args[j + 1])))
+  end
+  return {}
 end
-for i, key in ipairs(KEYS) do
-  local limit = tonumber(ARGV[2 * i - 1])
-  redis.call('LPUSH', key, string.format('%.6f', now))
-  redis.call('LTRIM', key, 0, limit - 1)
-  redis.call('EXPIRE', key, math.ceil(tonumber(ARGV[2 * i])))
-end
-return {}
 """
+# KEYS: one list per window. ARGV: limit and window seconds for each key, in order.
+MOVING_WINDOWS: Final = WINDOWS_FUNCTION + "return moving_windows(KEYS, 1, ARGV, 1)\n"
 
 
 class UserRateLimiter:
@@ -98,11 +112,16 @@ class UserRateLimiter:
     def _windows(self, is_command: bool) -> tuple[tuple[str, str, int, int], ...]:
         return (*self._messages, self._commands) if is_command else self._messages
 
-    def queue_check(self, pipe: Pipeline, user_id: int, is_command: bool) -> None:
-        """Add the check to ``pipe``; pass its result to :meth:`result`."""
+    def window_args(self, user_id: int, is_command: bool) -> tuple[list[str], list[str]]:
+        """The check's keys and arguments (:data:`WINDOWS_FUNCTION`'s ``keys`` and ``args``)."""
         windows = self._windows(is_command)
         keys = [f"{self._prefix}:{user_id}:{suffix}" for _, suffix, _, _ in windows]
         args = [str(value) for _, _, limit, seconds in windows for value in (limit, seconds)]
+        return keys, args
+
+    def queue_check(self, pipe: Pipeline, user_id: int, is_command: bool) -> None:
+        """Add the check to ``pipe``; pass its result to :meth:`result`."""
+        keys, args = self.window_args(user_id, is_command)
         pipe.evalsha(self._script.sha, len(keys), *keys, *args)
 
     def result(self, raw: Any, is_command: bool) -> tuple[str, float] | None:
