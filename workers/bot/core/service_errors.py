@@ -10,8 +10,9 @@ attempt, the runtime says the service is unavailable.
 aiogram offers an error event to every router in turn, whichever router's handler failed, so the
 handler answers only errors raised by a handler of the package that registered it: the other
 features keep the runtime's generic apology for what they do not catch themselves. The error
-event is raised inside the logging middleware (:func:`workers.bot.middlewares.install` puts an
-``ErrorsMiddleware`` innermost), so an answered error is logged as a handled update.
+event is raised inside the logging step (:class:`workers.bot.middlewares.gateway.GatewayMiddleware`
+offers errors to the error handlers innermost, as an ``ErrorsMiddleware`` would), so an answered
+error is logged as a handled update.
 """
 
 from __future__ import annotations

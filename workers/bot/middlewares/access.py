@@ -1,7 +1,9 @@
 """Access control, fail closed: every handler says who may reach it, and this middleware checks it.
 
 An inner middleware of the message and callback-query observers, the only update types the bot
-dispatches (it runs once the dispatcher has chosen a handler). The rule is declared where the
+dispatches (it runs once the dispatcher has chosen a handler, and first names that handler for
+the logs and metrics, as :class:`~workers.bot.middlewares.logging.HandlerNameMiddleware` does on
+the other observers). The rule is declared where the
 handler is registered, in its flags (:mod:`workers.bot.core.gate` spells them):
 
 - ``{"command": name}`` — the row of ``bot_commands`` (:class:`~workers.bot.core.catalog.
@@ -41,6 +43,7 @@ from workers.bot.core.texts import ACCESS_BLOCKED, COMMAND_DISABLED
 from workers.bot.core.ui.answers import answer_query
 from workers.bot.core.ui.errors import blocked_notice
 from workers.bot.core.ui.html import truncate
+from workers.bot.middlewares.logging import record_handler
 from workers.bot.telegram.commands import CommandMenus
 
 __all__ = ["AccessMiddleware"]
@@ -57,6 +60,8 @@ class AccessMiddleware(BaseMiddleware):
         self.i18n = i18n
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        # HandlerNameMiddleware's step, here instead of a layer of its own on these observers.
+        record_handler(data)
         ctx: UpdateContext = data["update_context"]
         auth: AuthContext | None = data.get("auth")
         specs = await self._rules(data, ctx)

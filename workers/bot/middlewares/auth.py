@@ -55,9 +55,14 @@ class AuthMiddleware(BaseMiddleware):
         self.i18n = i18n
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        await self.authenticate(event, data)
+        return await handler(event, data)
+
+    async def authenticate(self, event: TelegramObject, data: dict[str, Any]) -> None:
+        """Put ``data["auth"]`` (and the saved locale) in place for the rest of the update."""
         sender: User | None = data.get("event_from_user")
         if sender is None or sender.is_bot:
-            return await handler(event, data)
+            return
         prefetched = data.get("prefetched")
         if prefetched is not None and prefetched.profile_read:
             cached = prefetched.profile
@@ -65,7 +70,7 @@ class AuthMiddleware(BaseMiddleware):
             cached = await self.profiles.cached(sender.id)
         if cached is None and await self._maintenance_quiet(event, data, sender.id):
             data["auth"] = AuthContext(sender.id, None, self.profiles, self.tokens, unread=True)
-            return await handler(event, data)
+            return
         profile = await self.profiles.finish_get(sender.id, cached)
         data["auth"] = AuthContext(sender.id, profile, self.profiles, self.tokens)
         ctx: UpdateContext = data["update_context"]
@@ -80,7 +85,6 @@ class AuthMiddleware(BaseMiddleware):
             saved = await self.sessions.load_language(chat_id, sender.id)
             if saved in LOCALES:
                 self._switch(data, ctx, saved)
-        return await handler(event, data)
 
     async def _maintenance_quiet(
         self, event: TelegramObject, data: dict[str, Any], telegram_id: int

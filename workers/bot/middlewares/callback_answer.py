@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -33,9 +34,18 @@ from workers.bot.core.context import UpdateContext
 from workers.bot.core.failures import classify
 from workers.bot.core.ui.answers import QueryAnswer, bind, unbind
 
-__all__ = ["CallbackAnswerMiddleware"]
+__all__ = ["CallbackAnswerMiddleware", "Opened"]
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(slots=True)
+class Opened:
+    """A callback query's answer while its update runs (:meth:`CallbackAnswerMiddleware.open`)."""
+
+    answer: QueryAnswer
+    token: object  # bind's, for unbind
+    timer: asyncio.TimerHandle | None
 
 
 class CallbackAnswerMiddleware(BaseMiddleware):
@@ -43,9 +53,26 @@ class CallbackAnswerMiddleware(BaseMiddleware):
         self.deadline = deadline
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        opened = self.open(event, data)
+        if opened is None:
+            return await handler(event, data)
+        try:
+            result = await handler(event, data)
+        except Exception as exc:
+            await self.failed(opened, exc, data)
+            raise
+        finally:
+            unbind(opened.token)
+        await self.finished(opened)
+        return result
+
+    # The steps, for GatewayMiddleware: open; then failed (and re-raise) or, once unbound, finished.
+
+    def open(self, event: TelegramObject, data: dict[str, Any]) -> Opened | None:
+        """Make the query's answer current and start its deadline; ``None``: not a query."""
         query = event.callback_query if isinstance(event, Update) else None
         if query is None:
-            return await handler(event, data)
+            return None
         bot: Bot = data["bot"]
         answer = QueryAnswer.of(bot, query)
         data["query_answer"] = answer
@@ -55,23 +82,25 @@ class CallbackAnswerMiddleware(BaseMiddleware):
             timer = None
         else:
             timer = asyncio.get_running_loop().call_later(self.deadline, answer.send_soon)
-        try:
-            result = await handler(event, data)
-        except Exception as exc:
-            if timer is not None:
-                timer.cancel()
-            await answer.settle()
-            if not answer.answered and not _runtime_apologises(exc, data):
-                await _answer_quietly(answer)
-            raise
-        finally:
-            unbind(token)
-        if timer is not None:
-            timer.cancel()
+        return Opened(answer, token, timer)
+
+    async def failed(self, opened: Opened, exc: Exception, data: dict[str, Any]) -> None:
+        """The update raised ``exc`` (the caller re-raises it; the answer is still bound)."""
+        if opened.timer is not None:
+            opened.timer.cancel()
+        answer = opened.answer
+        await answer.settle()
+        if not answer.answered and not _runtime_apologises(exc, data):
+            await _answer_quietly(answer)
+
+    async def finished(self, opened: Opened) -> None:
+        """The update returned (the answer is unbound): the empty answer if none was given."""
+        if opened.timer is not None:
+            opened.timer.cancel()
+        answer = opened.answer
         await answer.settle()
         if not answer.answered:
             await answer.send()
-        return result
 
 
 def _runtime_apologises(exc: Exception, data: dict[str, Any]) -> bool:

@@ -95,6 +95,13 @@ class I18nMiddleware(BaseMiddleware):
         self.resolver = resolver
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        locale = await self.resolve(data)
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            return await handler(event, data)
+
+    async def resolve(self, data: dict[str, Any]) -> str:
+        """The update's locale, in its context and ``data``; the caller opens the i18n context
+        (``with i18n.context(), i18n.use_locale(locale)``) around the rest of the update."""
         ctx: UpdateContext = data["update_context"]
         prefetched = data.get("prefetched")
         ctx.locale, ctx.locale_saved, ctx.session_known = await self.resolver.resolve(
@@ -104,8 +111,7 @@ class I18nMiddleware(BaseMiddleware):
         )
         data["i18n"] = self.i18n
         data["locale"] = ctx.locale
-        with self.i18n.context(), self.i18n.use_locale(ctx.locale):
-            return await handler(event, data)
+        return ctx.locale
 
 
 async def set_locale(data: dict[str, Any], locale: str) -> None:

@@ -192,8 +192,14 @@ class RateLimitMiddleware(BaseMiddleware):
         self.resolver = resolver
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if await self.refused(event, data):
+            return None
+        return await handler(event, data)
+
+    async def refused(self, event: TelegramObject, data: dict[str, Any]) -> bool:
+        """Whether the update is over the limit (then counted and answered: it goes no further)."""
         if not isinstance(event, Update) or (limited := limited_event(event)) is None:
-            return await handler(event, data)
+            return False
         user_id, is_command = limited
         prefetched = data.get("prefetched")
         if prefetched is not None and prefetched.limit_checked:
@@ -201,7 +207,7 @@ class RateLimitMiddleware(BaseMiddleware):
         else:
             refused = await self.limiter.check(user_id, is_command=is_command)
         if refused is None:
-            return await handler(event, data)
+            return False
         limit, retry_in = refused
         ctx: UpdateContext = data["update_context"]
         ctx.outcome = "throttled"
@@ -209,7 +215,7 @@ class RateLimitMiddleware(BaseMiddleware):
         warn = await self.limiter.first_warning(user_id, limit, retry_in)
         log.debug("update_throttled", limit=limit, retry_in=round(retry_in, 1), warned=warn)
         await self._reply(event, data, limit, retry_in, warn)
-        return None
+        return True
 
     async def _reply(
         self, update: Update, data: dict[str, Any], limit: str, retry_in: float, warn: bool

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from aiogram import Bot, Dispatcher
-from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+from aiogram.dispatcher.middlewares.user_context import EventContext, UserContextMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Update
 from redis.asyncio import Redis
@@ -86,6 +86,10 @@ class Prefetched:
     profile_read: bool
     profile: bytes | None
     fsm_token: Token[Any] | None = None
+    # What aiogram's user-context and FSM middlewares would resolve again (the gateway
+    # middleware takes them from here): the sender and chat, and the update's FSM context.
+    event_context: EventContext | None = None
+    fsm: FSMContext | None = None
 
 
 class Prefetcher:
@@ -120,16 +124,15 @@ class Prefetcher:
             business_connection_id=event.business_connection_id,
         )
         storage = fsm.storage if fsm is not None else None
-        if not isinstance(storage, PrefetchingRedisStorage):
-            fsm = None
+        copied = fsm if isinstance(storage, PrefetchingRedisStorage) else None
         limited = limited_event(update)
         with_profile = not user.is_bot
         limit, language, profile, state, data = await self._execute(
-            limited, chat_id, user.id, with_profile, fsm
+            limited, chat_id, user.id, with_profile, copied
         )
         token = None
-        if fsm is not None and isinstance(storage, PrefetchingRedisStorage):
-            token = storage.remember(fsm.key, state, data)
+        if copied is not None and isinstance(storage, PrefetchingRedisStorage):
+            token = storage.remember(copied.key, state, data)
         return Prefetched(
             limit_checked=limited is not None,
             limit=limit,
@@ -137,6 +140,8 @@ class Prefetcher:
             profile_read=with_profile,
             profile=profile,
             fsm_token=token,
+            event_context=event,
+            fsm=fsm,
         )
 
     async def _execute(
