@@ -61,6 +61,7 @@ from shared.clients.policy import (
     build_transport,
     never_connected,
 )
+from shared.labels import Children
 from shared.logs import get_logger
 from shared.settings import Settings
 
@@ -68,6 +69,9 @@ __all__ = ["API_PREFIX", "IDEMPOTENCY_KEY_RE", "ServiceClient", "path_segment", 
 
 T = TypeVar("T")
 log = get_logger(__name__)
+# Services, operations and statuses are bounded sets: each child is looked up once.
+_calls = Children(CALLS)
+_call_duration = Children(CALL_DURATION)
 
 API_PREFIX = "/api/v1"
 # Answers of the contract that the bot turns into a reply (logged at info, not as failures).
@@ -273,7 +277,7 @@ class ServiceClient:
             self._log_failure(op, exc, attempts, loop.time() - started, request_id)
             raise
         finally:
-            CALL_DURATION.labels(self.service, op).observe(loop.time() - started)
+            _call_duration(self.service, op).observe(loop.time() - started)
         log.debug(
             "service_call",
             request_id=request_id,
@@ -382,7 +386,7 @@ class ServiceClient:
         return response
 
     def _count(self, op: str, status: str) -> None:
-        CALLS.labels(self.service, op, status).inc()
+        _calls(self.service, op, status).inc()
 
     def _decode(self, op: str, response: httpx.Response, result: type[T]) -> T:
         if not 200 <= response.status_code < 300:

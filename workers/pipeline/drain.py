@@ -51,7 +51,7 @@ from typing import Any, Final, Literal
 from redis.asyncio import Redis
 
 from shared.errors import PermanentError
-from shared.labels import Children
+from shared.labels import HotCounters, hot_histogram
 from shared.logs import get_logger, redact
 from shared.pipeline import metrics
 from shared.pipeline.scripts import PipelineScripts, Settlement, Step, StepKind
@@ -71,8 +71,11 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
-_activations = Children(metrics.ACTIVATIONS)
-_updates = Children(metrics.UPDATES)
+# Updated from the event loop only: lock-free handles (shared.labels).
+_activations = HotCounters(metrics.ACTIVATIONS)
+_updates = HotCounters(metrics.UPDATES)
+_handler_seconds = hot_histogram(metrics.HANDLER_SECONDS)
+_queue_wait_seconds = hot_histogram(metrics.QUEUE_WAIT_SECONDS)
 
 # Retry(defer) needs at least 1 ms to re-score the job to the tail (0 keeps its place).
 ROTATE_S = 0.001
@@ -380,7 +383,7 @@ class Drainer:
         run = f"{token}/{step.uid}/{step.attempt}"
         meta = UpdateMeta(step.uid, ck, step.attempt, self.config.max_attempts, fence, run)
         if step.attempt == 1 and step.seen_ms is not None:
-            metrics.QUEUE_WAIT_SECONDS.observe(max(0, step.now_ms - step.seen_ms) / 1000)
+            _queue_wait_seconds.observe(max(0, step.now_ms - step.seen_ms) / 1000)
         task = asyncio.create_task(self._call(step.payload, meta))
         lease.victim = task
         self.activity.running[task] = (ck, step.uid)
@@ -404,7 +407,7 @@ class Drainer:
         finally:
             lease.victim = None
             self.activity.running.pop(task, None)
-            metrics.HANDLER_SECONDS.observe(time.perf_counter() - t0)
+            _handler_seconds.observe(time.perf_counter() - t0)
         if lease.lost:
             return _Settle(Fenced.LOST if lease.confirmed else Fenced.UNSURE)
         _updates("ok").inc()

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from shared.clients import request_id_scope, request_id_var
 from shared.errors import LeaseLost
-from shared.labels import Children
+from shared.labels import HotCounters, HotHistograms
 from shared.logs import context_vars, get_logger
 from workers.bot.core.context import UpdateContext, UpdateMetaLike
 from workers.bot.core.failures import classify, for_pipeline
@@ -53,9 +53,10 @@ log = get_logger("workers.update")
 (_REQUEST_ID,) = context_vars("request_id")
 # As in the features' apologies: a contact longer than this is cut, never the sentence.
 SUPPORT_MAX = 100
-_handler_seconds = Children(HANDLER_SECONDS)
-_processed = Children(UPDATES_PROCESSED)
-_ignored = Children(UPDATES_IGNORED)
+# Updated from the event loop only: lock-free handles (shared.labels).
+_handler_seconds = HotHistograms(HANDLER_SECONDS)
+_processed = HotCounters(UPDATES_PROCESSED)
+_ignored = HotCounters(UPDATES_IGNORED)
 # The note a group or channel gets before the bot leaves it: no user, so no user's language.
 _NOTE_LOCALES = ("ru", "uz")
 

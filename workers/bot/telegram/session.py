@@ -59,7 +59,7 @@ from redis.asyncio import Redis
 
 from shared.backoff import exponential_backoff
 from shared.errors import LeaseLost, RetryAfter
-from shared.labels import Children
+from shared.labels import HotCounters, HotHistograms
 from shared.logs import get_logger
 from workers.bot.metrics.prom import API_CALLS, API_DURATION, API_RETRIES, API_RETRY_AFTER
 from workers.bot.telegram.pacing import PACED_METHODS, Pacer
@@ -75,8 +75,9 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
-_api_duration = Children(API_DURATION)
-_api_calls = Children(API_CALLS)
+# Updated from the event loop only: lock-free handles (shared.labels).
+_api_duration = HotHistograms(API_DURATION)
+_api_calls = HotCounters(API_CALLS)
 
 OnChatUnreachable = Callable[[int | str], Awaitable[None]]
 Fence = Callable[[], Awaitable[bool]]
