@@ -31,6 +31,7 @@ __all__ = [
     "configure_logging",
     "context_vars",
     "drop_update_bodies",
+    "emit",
     "get_logger",
     "merge_contextvars",
     "redact",
@@ -508,6 +509,27 @@ def configure_logging(
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
     return structlog.stdlib.get_logger(name)
+
+
+_LazyProxy = structlog._config.BoundLoggerLazyProxy
+
+
+def emit(logger: Any, method: str, event: str, **fields: Any) -> None:
+    """``logger.<method>(event, **fields)`` minus structlog's wrapper layers (the lazy proxy's
+    ``__getattr__``, ``BoundLogger.<method>``, two ``_proxy_to_logger``): the same bound logger,
+    the same processor chain (``_process_event``), the same writer method given its result,
+    ``DropEvent`` dropping the line. For the one line written per update. A logger that is not
+    :func:`get_logger`'s lazy proxy (a test's stand-in) is called the usual way."""
+    if type(logger) is not _LazyProxy:
+        getattr(logger, method)(event, **fields)
+        return
+    # bind() without values: the logger cached on first use (what the proxy's methods use).
+    bound: Any = logger.bind()
+    try:
+        args, kw = bound._process_event(method, event, fields)
+    except structlog.DropEvent:
+        return
+    getattr(bound._logger, method)(*args, **kw)
 
 
 def context_vars(*keys: str) -> tuple[contextvars.ContextVar[Any], ...]:

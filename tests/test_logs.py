@@ -167,3 +167,61 @@ def test_a_secret_registered_later_is_redacted_in_text_already_seen(output: io.S
     first, second = lines(output)
     assert first["value"] == "late-secret-value-42"
     assert second["value"] == "[REDACTED]"
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_emit_writes_the_line_the_logger_writes(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-update line's short way: byte for byte what ``log.info`` writes (same bound
+    context, redaction, level filter, renderer), dropped where it drops."""
+    import datetime as dt
+
+    from shared.logs import context_vars, emit
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Frozen:
+            return cls(2026, 1, 2, 3, 4, 5, 678901, tzinfo=tz)
+
+    monkeypatch.setattr(dt, "datetime", Frozen)
+    normal, short = io.StringIO(), io.StringIO()
+    (update_id, handler) = context_vars("update_id", "handler")
+    tokens = update_id.set(7), handler.set("features.start")
+    fields = {"outcome": "handled", "duration_ms": 1.25, "url": f"https://x/bot{TOKEN}/getMe"}
+    try:
+        for stream, write in (
+            (normal, lambda log: log.info("update", **fields)),
+            (short, lambda log: emit(log, "info", "update", **fields)),
+        ):
+            configure_logging("INFO", fmt, stream=stream)
+            log = get_logger("workers.update.emit")
+            write(log)
+            getattr(log, "debug")("filtered")  # noqa: B009
+            emit(log, "debug", "filtered")
+            write(log)
+    finally:
+        update_id.reset(tokens[0])
+        handler.reset(tokens[1])
+        structlog.reset_defaults()
+        logging.getLogger().handlers.clear()
+    assert short.getvalue() == normal.getvalue()
+    assert len(normal.getvalue().splitlines()) == 2 and "filtered" not in normal.getvalue()
+    assert TOKEN not in normal.getvalue() and "features.start" in normal.getvalue()
+
+
+def test_emit_drops_what_the_chain_drops_and_calls_stand_ins() -> None:
+    from shared.logs import emit
+
+    with structlog.testing.capture_logs() as captured:
+        emit(get_logger("workers.update.captured"), "info", "update", outcome="ok")
+    assert captured == [{"event": "update", "outcome": "ok", "log_level": "info"}]
+
+    class StandIn:
+        def __init__(self) -> None:
+            self.lines: list[tuple[str, dict[str, object]]] = []
+
+        def warning(self, event: str, **fields: object) -> None:
+            self.lines.append((event, fields))
+
+    stand_in = StandIn()
+    emit(stand_in, "warning", "update", outcome="retry")
+    assert stand_in.lines == [("update", {"outcome": "retry"})]

@@ -20,7 +20,7 @@ from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram.types.update import UpdateTypeLookupError
 
-from shared.logs import context_vars, get_logger
+from shared.logs import context_vars, emit, get_logger
 from workers.bot.core.context import UpdateContext
 from workers.bot.core.failures import classify
 
@@ -104,7 +104,8 @@ def end_update(
     if ctx.command:
         fields["command"] = ctx.command
     if failure is None:
-        log.info("update", **fields)
+        # log.info without structlog's wrapper layers: the same line, for less CPU.
+        emit(log, "info", "update", **fields)
     elif ctx.outcome == "failed":
         log.error("update", error=ctx.error, exc_info=failure, **fields)
     else:
