@@ -173,16 +173,11 @@ def test_a_secret_registered_later_is_redacted_in_text_already_seen(output: io.S
 def test_emit_writes_the_line_the_logger_writes(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The per-update line's short way: byte for byte what ``log.info`` writes (same bound
     context, redaction, level filter, renderer), dropped where it drops."""
-    import datetime as dt
+    import time
 
     from shared.logs import context_vars, emit
 
-    class Frozen(dt.datetime):
-        @classmethod
-        def now(cls, tz: dt.tzinfo | None = None) -> Frozen:
-            return cls(2026, 1, 2, 3, 4, 5, 678901, tzinfo=tz)
-
-    monkeypatch.setattr(dt, "datetime", Frozen)
+    monkeypatch.setattr(time, "time_ns", lambda: 1_767_323_045_678_901_234)
     normal, short = io.StringIO(), io.StringIO()
     (update_id, handler) = context_vars("update_id", "handler")
     tokens = update_id.set(7), handler.set("features.start")
@@ -225,3 +220,38 @@ def test_emit_drops_what_the_chain_drops_and_calls_stand_ins() -> None:
     stand_in = StandIn()
     emit(stand_in, "warning", "update", outcome="retry")
     assert stand_in.lines == [("update", {"outcome": "retry"})]
+
+
+@pytest.mark.parametrize(
+    "ns",
+    [
+        0,
+        1_000,
+        999_999_999,
+        1_767_323_045_000_000_000,
+        1_767_323_045_000_999_999,
+        4_102_444_799_500_000_000,
+    ],
+)
+def test_timestamp_is_structlogs_iso_utc_text(ns: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import time
+
+    from shared.logs import timestamp
+
+    monkeypatch.setattr(time, "time_ns", lambda: ns)
+    seconds, micros = divmod(ns // 1000, 1_000_000)
+    expected = dt.datetime.fromtimestamp(seconds, dt.UTC).replace(microsecond=micros)
+    assert timestamp(None, "info", {})["timestamp"] == expected.isoformat().replace("+00:00", "Z")
+
+
+def test_timestamp_reads_the_clock_structlog_reads() -> None:
+    import datetime as dt
+
+    from shared.logs import timestamp
+
+    theirs = structlog.processors.TimeStamper(fmt="iso", utc=True)(None, "info", {})["timestamp"]
+    ours = timestamp(None, "info", {})["timestamp"]
+    assert ours.endswith("Z") and len(ours) in (20, 27)
+    delta = dt.datetime.fromisoformat(ours) - dt.datetime.fromisoformat(theirs)
+    assert dt.timedelta(0) <= delta < dt.timedelta(seconds=1)
