@@ -104,7 +104,8 @@ class Prefetcher:
         self.limiter = limiter
         self.sessions = sessions
         self.profiles = profiles
-        self._sha = redis.register_script(UPDATE_READS).sha
+        # redis-py's Script loads the source again when Redis lost it (restart, flush).
+        self._script = redis.register_script(UPDATE_READS)
 
     async def read(self, bot: Bot, dp: Dispatcher, update: Update) -> Prefetched | None:
         """The reads for ``update``; ``None`` for updates without a sender (nothing to read).
@@ -168,20 +169,13 @@ class Prefetcher:
             windows, limits = self.limiter.window_args(limited[0], limited[1])
             keys.extend(windows)
             args.extend(limits)
-        for _ in range(2):
-            try:
-                reply: list[Any] = await self.redis.evalsha(  # type: ignore[misc]
-                    self._sha, len(keys), *keys, *args
-                )
-            except NoScriptError:
-                await self.redis.script_load(UPDATE_READS)  # Redis restarted or was flushed
-                continue
-            except ResponseError:
-                # A key of the wrong type; nothing was written. As separate commands each
-                # fails (or succeeds) on its own, as before the script.
-                return await self._separately(limited, chat_id, user_id, with_profile, fsm)
-            return reply
-        raise RuntimeError("prefetch script could not be loaded")
+        try:
+            reply: list[Any] = await self._script(keys=keys, args=args)
+        except ResponseError:
+            # A key of the wrong type; nothing was written. As separate commands each fails
+            # (or succeeds) on its own, as before the script.
+            return await self._separately(limited, chat_id, user_id, with_profile, fsm)
+        return reply
 
     async def _separately(
         self,
