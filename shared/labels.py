@@ -16,6 +16,7 @@ ones (multiprocess mode). Only for series that no other thread writes.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 from prometheus_client.values import MutexValue
@@ -38,16 +39,31 @@ class _Labelled(Protocol):
 M = TypeVar("M", bound=_Labelled)
 
 
-class Children(Generic[M]):
-    def __init__(self, metric: M) -> None:
-        self._metric = metric
-        self._children: dict[tuple[str, ...], M] = {}
+T = TypeVar("T")
 
-    def __call__(self, *values: str) -> M:
+
+class _LabelCache(Generic[T]):
+    """``metric.labels(*values)`` looked up once per label values, kept as ``make`` turns it."""
+
+    def __init__(self, metric: Any, make: Callable[[Any], T]) -> None:
+        self._metric = metric
+        self._make = make
+        self._children: dict[tuple[str, ...], T] = {}
+
+    def __call__(self, *values: str) -> T:
         child = self._children.get(values)
         if child is None:
-            child = self._children[values] = self._metric.labels(*values)
+            child = self._children[values] = self._make(self._metric.labels(*values))
         return child
+
+
+class Children(_LabelCache[M]):
+    def __init__(self, metric: M) -> None:
+        super().__init__(metric, _same)
+
+
+def _same(child: M) -> M:
+    return child
 
 
 class HotCounter(Protocol):
@@ -106,29 +122,15 @@ def hot_histogram(child: Any) -> HotHistogram:
     return child  # type: ignore[no-any-return]
 
 
-class HotCounters:
+class HotCounters(_LabelCache[HotCounter]):
     """A labelled counter's children as :func:`hot_counter` handles, looked up once."""
 
     def __init__(self, metric: Any) -> None:
-        self._metric = metric
-        self._children: dict[tuple[str, ...], HotCounter] = {}
-
-    def __call__(self, *values: str) -> HotCounter:
-        child = self._children.get(values)
-        if child is None:
-            child = self._children[values] = hot_counter(self._metric.labels(*values))
-        return child
+        super().__init__(metric, hot_counter)
 
 
-class HotHistograms:
+class HotHistograms(_LabelCache[HotHistogram]):
     """A labelled histogram's children as :func:`hot_histogram` handles, looked up once."""
 
     def __init__(self, metric: Any) -> None:
-        self._metric = metric
-        self._children: dict[tuple[str, ...], HotHistogram] = {}
-
-    def __call__(self, *values: str) -> HotHistogram:
-        child = self._children.get(values)
-        if child is None:
-            child = self._children[values] = hot_histogram(self._metric.labels(*values))
-        return child
+        super().__init__(metric, hot_histogram)
