@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvloop
 
-    from bench.worker.environment import delete_keys, temporary_database
+    from bench.worker.environment import bench_env, delete_keys, temporary_database
     from devkit.servers import resolve_servers
 
     servers = resolve_servers(os.environ.get("REDIS_URL"), os.environ.get("DATABASE_URL"))
@@ -221,20 +221,10 @@ def main(argv: list[str] | None = None) -> None:
             api_url, auth_url, user_url = urls
             os.environ.update(
                 {
-                    "TELEGRAM_BOT_TOKEN": TOKEN,
-                    "TELEGRAM_API_URL": api_url,
-                    "AUTH_SERVICE_URL": auth_url,
-                    "USER_SERVICE_URL": user_url,
-                    "REDIS_URL": servers.redis_url,
+                    **bench_env(
+                        api_url, auth_url, user_url, servers.redis_url, database_url, args.log_level
+                    ),
                     "REDIS_KEY_PREFIX": prefix,
-                    "DATABASE_URL": database_url,
-                    "TELEGRAM_PACE_PRIVATE": "off",
-                    "TELEGRAM_PACE_GROUP": "off",
-                    "TELEGRAM_PACE_GLOBAL": "off",
-                    "WORKER_METRICS_PORT": "0",
-                    "LOG_LEVEL": args.log_level,
-                    "LOG_FORMAT": "json",
-                    "ENVIRONMENT": "test",
                     # Checked on every update as usual, never refusing: every round is handled.
                     "RATE_LIMIT_MESSAGES_PER_MINUTE": "1000000",
                     "RATE_LIMIT_MESSAGES_PER_HOUR": "1000000",

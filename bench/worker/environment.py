@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.worker.target import BOT_ID, CHAT_BASES, MAX_CHATS, ROOT
+from bench.worker.target import BOT_ID, CHAT_BASES, MAX_CHATS, ROOT, TOKEN
 
 
 def private_redis(cpu: int) -> tuple[str, Callable[[], None]]:
@@ -91,6 +91,29 @@ async def fakes() -> AsyncIterator[tuple[Any, str, str, str]]:
             yield state, api_url, auth_url, user_url
         finally:
             await state.aclose()
+
+
+def bench_env(
+    api_url: str, auth_url: str, user_url: str, redis_url: str, database_url: str, log_level: str
+) -> dict[str, str]:
+    """The worker settings every bench run uses: the fakes, pacing off (Telegram's 30 msg/s
+    would cap the run), no metrics port, production's JSON log format."""
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": api_url,
+        "AUTH_SERVICE_URL": auth_url,
+        "USER_SERVICE_URL": user_url,
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "TELEGRAM_PACE_PRIVATE": "off",
+        "TELEGRAM_PACE_GROUP": "off",
+        "TELEGRAM_PACE_GLOBAL": "off",
+        "WORKER_METRICS_PORT": "0",
+        "LOG_LEVEL": log_level,
+        "LOG_FORMAT": "json",
+        # The fakes accept the development service key, which staging would refuse.
+        "ENVIRONMENT": "test",
+    }
 
 
 async def child(cmd: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.worker.environment import child, cpu_seconds, fakes
-from bench.worker.target import TOKEN, make_batch
+from bench.worker.environment import bench_env, child, cpu_seconds, fakes
+from bench.worker.target import make_batch
 
 
 @dataclass
@@ -183,20 +183,7 @@ async def _run_targets(
     async with fakes() as (state, api_url, auth_url, user_url):
         env = {
             **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": api_url,
-            "AUTH_SERVICE_URL": auth_url,
-            "USER_SERVICE_URL": user_url,
-            "REDIS_URL": args.redis_url,
-            "DATABASE_URL": database_url,
-            "TELEGRAM_PACE_PRIVATE": "off",
-            "TELEGRAM_PACE_GROUP": "off",
-            "TELEGRAM_PACE_GLOBAL": "off",
-            "WORKER_METRICS_PORT": "0",
-            "LOG_LEVEL": args.log_level,
-            "LOG_FORMAT": "json",
-            # The fakes accept the development service key, which staging would refuse.
-            "ENVIRONMENT": "test",
+            **bench_env(api_url, auth_url, user_url, args.redis_url, database_url, args.log_level),
         }
         # Alternating rounds: the machine's speed drifts (shared cores), so each ratio compares
         # runs made a minute apart and the report takes the median of the rounds.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -24,12 +25,13 @@ from shared.settings import Settings, load_settings
 from tests.clients.support import metric, wait_until
 
 
-@pytest.fixture
-async def two_workers(
-    client_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, redis: Redis
+@contextlib.asynccontextmanager
+async def _workers(
+    monkeypatch: pytest.MonkeyPatch, redis: Redis, breaker_ttl: str
 ) -> AsyncIterator[tuple[ServiceClients, ServiceClients]]:
+    """Two workers' clients sharing one breaker (threshold 3, no retries)."""
     monkeypatch.setenv("HTTP_BREAKER_THRESHOLD", "3")
-    monkeypatch.setenv("HTTP_BREAKER_TTL", "0.5")
+    monkeypatch.setenv("HTTP_BREAKER_TTL", breaker_ttl)
     monkeypatch.setenv("HTTP_MAX_RETRIES", "0")
     settings = load_settings()
     a, b = ServiceClients.create(settings, redis), ServiceClients.create(settings, redis)
@@ -38,6 +40,14 @@ async def two_workers(
     finally:
         await a.aclose()
         await b.aclose()
+
+
+@pytest.fixture
+async def two_workers(
+    client_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, redis: Redis
+) -> AsyncIterator[tuple[ServiceClients, ServiceClients]]:
+    async with _workers(monkeypatch, redis, "0.5") as pair:
+        yield pair
 
 
 def _user_calls(fakes: RunningFakes) -> int:
@@ -145,16 +155,8 @@ async def slow_cool_down(
     client_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, redis: Redis
 ) -> AsyncIterator[tuple[ServiceClients, ServiceClients]]:
     """Two workers whose breaker, once open, stays open for the whole test."""
-    monkeypatch.setenv("HTTP_BREAKER_THRESHOLD", "3")
-    monkeypatch.setenv("HTTP_BREAKER_TTL", "30")
-    monkeypatch.setenv("HTTP_MAX_RETRIES", "0")
-    settings = load_settings()
-    a, b = ServiceClients.create(settings, redis), ServiceClients.create(settings, redis)
-    try:
-        yield a, b
-    finally:
-        await a.aclose()
-        await b.aclose()
+    async with _workers(monkeypatch, redis, "30") as pair:
+        yield pair
 
 
 def _count_reads(board: BreakerBoard, monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -9,13 +9,12 @@ import asyncio
 import inspect
 import signal
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import arq
 import pytest
 from arq import constants
-from arq.connections import ArqRedis, create_pool
+from arq.connections import ArqRedis
 from arq.jobs import deserialize_job_raw
 from arq.worker import Retry, Worker, func
 from redis.asyncio import Redis
@@ -25,20 +24,7 @@ from shared.pipeline import keys as pkeys
 from shared.settings import Settings
 from tests.pipeline.ledger import make_update
 from tests.pipeline.support import wait_until
-from workers.pipeline.queue import WakeWorker, job_deserializer, job_serializer, redis_settings
-
-
-@pytest.fixture
-async def pool(settings: Settings, prefix: str) -> AsyncIterator[ArqRedis]:
-    p = await create_pool(
-        redis_settings(settings.redis.url),
-        job_serializer=job_serializer,
-        job_deserializer=job_deserializer,
-        default_queue_name=f"{prefix}:arq:contract",
-    )
-    yield p
-    await p.aclose()
-
+from workers.pipeline.queue import WakeWorker, job_deserializer, job_serializer
 
 GATE: dict[str, asyncio.Event] = {}
 SEEN: list[tuple[str, int]] = []

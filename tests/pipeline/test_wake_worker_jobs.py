@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from arq import constants
-from arq.connections import ArqRedis, create_pool
+from arq.connections import ArqRedis
 from arq.worker import Retry, Worker, func
 from redis.asyncio import Redis
 
@@ -23,7 +22,6 @@ from workers.pipeline.queue import (
     WakeWorker,
     job_deserializer,
     job_serializer,
-    redis_settings,
 )
 
 SEEN: list[tuple[str, int]] = []
@@ -33,18 +31,6 @@ ARQ_KEYS = (constants.job_key_prefix, constants.in_progress_key_prefix, constant
 @pytest.fixture(autouse=True)
 def _reset() -> None:
     SEEN.clear()
-
-
-@pytest.fixture
-async def pool(settings: Settings, prefix: str) -> AsyncIterator[ArqRedis]:
-    p = await create_pool(
-        redis_settings(settings.redis.url),
-        job_serializer=job_serializer,
-        job_deserializer=job_deserializer,
-        default_queue_name=f"{prefix}:arq:lean",
-    )
-    yield p
-    await p.aclose()
 
 
 async def hangs(ctx: dict[str, Any], name: str) -> None:
